@@ -263,3 +263,17 @@ func fixtureRecord(tb testing.TB, rel, class string, minRefs int) []byte {
 	tb.Fatal(fmt.Sprintf("no %s record with %d references in %s", class, minRefs, rel))
 	return nil
 }
+
+// fixturesPresent reports whether the reference fixtures exist, without
+// skipping: tests that can run on their own data use it.
+func fixturesPresent() (string, bool) {
+	root, err := prototest.RepoRoot()
+	if err != nil {
+		return "", false
+	}
+	dir := filepath.Join(root, "..", "shared", "fixtures")
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		return "", false
+	}
+	return dir, true
+}
