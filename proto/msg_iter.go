@@ -227,10 +227,6 @@ func (m *IteratorGCRequest) AppendFrame(dst []byte, msgid uint32) []byte {
 
 func (m *IteratorGCRequest) Decode(body []byte) error {
 	d := decoder{src: body}
-	n := d.count("ids", 8)
-	m.IDs = m.IDs[:0]
-	for i := 0; i < n; i++ {
-		m.IDs = append(m.IDs, d.u64("ids"))
-	}
+	m.IDs = d.u64s("ids", m.IDs[:0])
 	return d.finish(OpIteratorGC, whatRequest)
 }

@@ -3,6 +3,11 @@
 
 package proto
 
+import (
+	"encoding/binary"
+	"slices"
+)
+
 // MaxNewOIDs is the most oids one NewOIDs call returns; servers cap larger
 // requests (and raise 0 to 1), as ZEO does.
 const MaxNewOIDs = 100
@@ -378,11 +383,23 @@ func appendOids(dst []byte, oids []Oid) []byte {
 	return dst
 }
 
-// oids decodes a counted list of oids, appending to dst.
+// oids decodes a counted list of oids, appending to dst. The count is
+// checked against the input before dst grows.
 func (d *decoder) oids(field string, dst []Oid) []Oid {
-	n := d.count(field, 8)
-	for i := 0; i < n; i++ {
-		dst = append(dst, d.oid(field))
+	b := d.take(field, uint64(d.count(field, 8))*8)
+	dst = slices.Grow(dst, len(b)/8)
+	for ; len(b) >= 8; b = b[8:] {
+		dst = append(dst, Oid(binary.BigEndian.Uint64(b)))
+	}
+	return dst
+}
+
+// u64s decodes a counted list of u64s, appending to dst.
+func (d *decoder) u64s(field string, dst []uint64) []uint64 {
+	b := d.take(field, uint64(d.count(field, 8))*8)
+	dst = slices.Grow(dst, len(b)/8)
+	for ; len(b) >= 8; b = b[8:] {
+		dst = append(dst, binary.BigEndian.Uint64(b))
 	}
 	return dst
 }
