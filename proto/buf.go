@@ -6,6 +6,7 @@ package proto
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // Byte-field limits. A byte field is a u32 length followed by that many
@@ -220,4 +221,47 @@ func (d *decoder) finish(op Op, what string) error {
 		return nil
 	}
 	return &MessageError{Op: op, What: what, Field: d.field, Offset: d.at, Err: d.err}
+}
+
+// appendOids appends a counted list of oids.
+func appendOids(dst []byte, oids []Oid) []byte {
+	dst = appendU32(dst, uint32(len(oids)))
+	for _, o := range oids {
+		dst = appendU64(dst, uint64(o))
+	}
+	return dst
+}
+
+// oids decodes a counted list of oids, appending to dst. The count is
+// checked against the input before dst grows.
+func (d *decoder) oids(field string, dst []Oid) []Oid {
+	b := d.take(field, uint64(d.count(field, 8))*8)
+	dst = slices.Grow(dst, len(b)/8)
+	for ; len(b) >= 8; b = b[8:] {
+		dst = append(dst, Oid(binary.BigEndian.Uint64(b)))
+	}
+	return dst
+}
+
+// u64s decodes a counted list of u64s, appending to dst.
+func (d *decoder) u64s(field string, dst []uint64) []uint64 {
+	b := d.take(field, uint64(d.count(field, 8))*8)
+	dst = slices.Grow(dst, len(b)/8)
+	for ; len(b) >= 8; b = b[8:] {
+		dst = append(dst, binary.BigEndian.Uint64(b))
+	}
+	return dst
+}
+
+// appendRecord appends a data record: oid, tid, data_txn, optional data.
+func appendRecord(dst []byte, r *DataRecord) []byte {
+	dst = appendU64(appendU64(dst, uint64(r.Oid)), uint64(r.Tid))
+	return AppendOptBytesField(appendU64(dst, uint64(r.DataTxn)), r.Data)
+}
+
+func (d *decoder) record(r *DataRecord) {
+	r.Oid = d.oid("oid")
+	r.Tid = d.tid("tid")
+	r.DataTxn = d.tid("data_txn")
+	r.Data = d.optBytes("data")
 }

@@ -1,0 +1,117 @@
+// The golden table: one or more known-bytes cases per message type.
+
+package proto
+
+type goldenMsg struct {
+	name string
+	msg  Message
+	hex  string // the body
+}
+
+// goldenMsgs holds at least one case per message type (TestGoldenCoversAll
+// checks it). The hex is written from the layouts, not produced by the code.
+var goldenMsgs = []goldenMsg{
+	{"register", &RegisterRequest{Storage: "1", ReadOnly: true}, "00000001 31 01"},
+	{"register reply", &RegisterReply{LastTid: tid1}, "03f58e0004444444"},
+	{"get_info", &GetInfoRequest{}, ""},
+	{"get_info reply", &GetInfoReply{
+		Info:       StorageInfo{Name: "1", Length: 3, Size: 4096, SupportsUndo: true, ReadOnly: true},
+		Interfaces: []string{"IStorageUndoable", "IExternalGC"},
+	}, "0000000000000003 0000000000001000 01 00 01 00000001 31 00000002" +
+		"00000010 4953746f72616765556e646f61626c65 0000000b 4945787465726e616c4743"},
+	{"lastTransaction", &LastTransactionRequest{}, ""},
+	{"lastTransaction reply", &LastTransactionReply{Tid: tid2}, "03f58e0008888888"},
+	{"ping", &PingRequest{}, ""},
+	{"ping reply", &PingReply{}, ""},
+	{"server_status", &ServerStatusRequest{}, ""},
+	{"server_status reply", &ServerStatusReply{Stats: Stats{
+		Connections: 1, Loads: 2, Stores: 3, Commits: 4, Aborts: 5, ActiveTxns: 6, Conflicts: 7,
+		ConflictsResolved: 8, Waiting: 9, Verifying: 10, LockTime: 1.5, Start: 2,
+		LastTransaction: tid1, TimeoutEnabled: true,
+	}}, "0000000000000001 0000000000000002 0000000000000003 0000000000000004 0000000000000005" +
+		"0000000000000006 0000000000000007 0000000000000008 0000000000000009 000000000000000a" +
+		"3ff8000000000000 4000000000000000 03f58e0004444444 01"},
+	{"loadBefore", &LoadBeforeRequest{Oid: 0xaa, Before: tid2}, "00000000000000aa 03f58e0008888888"},
+	{"loadBefore reply", &LoadBeforeReply{Found: true, Data: []byte("DATA"), Start: tid1, End: tid2},
+		"01 00000004 44415441 03f58e0004444444 03f58e0008888888"},
+	{"loadBefore reply current", &LoadBeforeReply{Found: true, Data: []byte("x"), Start: tid1},
+		"01 00000001 78 03f58e0004444444 0000000000000000"},
+	{"loadBefore reply none", &LoadBeforeReply{}, "00"},
+	{"loadSerial", &LoadSerialRequest{Oid: 0xaa, Serial: tid1}, "00000000000000aa 03f58e0004444444"},
+	{"loadSerial reply", &LoadSerialReply{Data: []byte("DATA")}, "00000004 44415441"},
+	{"new_oids", &NewOIDsRequest{N: 100}, "00000064"},
+	{"new_oids reply", &NewOIDsReply{Oids: []Oid{1, 2}}, "00000002 0000000000000001 0000000000000002"},
+	{"getInvalidations", &GetInvalidationsRequest{Tid: tid1}, "03f58e0004444444"},
+	{"getInvalidations reply", &GetInvalidationsReply{Tid: tid2, Oids: []Oid{0xaa}},
+		"01 03f58e0008888888 00000001 00000000000000aa"},
+	{"getInvalidations too old", &GetInvalidationsReply{TooOld: true}, "00"},
+	{"history", &HistoryRequest{Oid: 0xaa, Size: 5}, "00000000000000aa 00000005"},
+	{"history reply", &HistoryReply{Entries: []HistoryEntry{
+		{Tid: tid1, Size: 12, User: []byte("u"), Description: []byte("d")},
+	}}, "00000001 03f58e0004444444 000000000000000c 00000001 75 00000001 64 00000000"},
+	{"record_iternext", &RecordIterNextRequest{Next: 0xaa}, "00000000000000aa"},
+	{"record_iternext reply more", &RecordIterNextReply{Found: true, More: true, Next: 0xab,
+		Record: DataRecord{Oid: 0xaa, Tid: tid1, Data: []byte("DATA")}},
+		"02 00000000000000aa 03f58e0004444444 0000000000000000 00000004 44415441 00000000000000ab"},
+	{"record_iternext reply last", &RecordIterNextReply{Found: true,
+		Record: DataRecord{Oid: 0xab, Tid: tid2, Data: []byte("x")}},
+		"01 00000000000000ab 03f58e0008888888 0000000000000000 00000001 78 0000000000000000"},
+	{"record_iternext reply none", &RecordIterNextReply{}, "00"},
+	{"iterator_start", &IteratorStartRequest{Start: tid1}, "03f58e0004444444 0000000000000000"},
+	{"iterator_start reply", &IteratorStartReply{ID: 7}, "0000000000000007"},
+	{"iterator_next", &IteratorNextRequest{ID: 7}, "0000000000000007"},
+	{"iterator_next reply", &IteratorNextReply{Found: true, Txn: TxnInfo{
+		Tid: tid1, Status: ' ', User: []byte("u"), Description: []byte("d"), Extension: []byte("e"),
+	}}, "01 03f58e0004444444 20 00000001 75 00000001 64 00000001 65"},
+	{"iterator_next reply end", &IteratorNextReply{}, "00"},
+	{"iterator_record_start", &IteratorRecordStartRequest{TxnIter: 7, Tid: tid1},
+		"0000000000000007 03f58e0004444444"},
+	{"iterator_record_start reply", &IteratorRecordStartReply{ID: 8}, "0000000000000008"},
+	{"iterator_record_next", &IteratorRecordNextRequest{ID: 8}, "0000000000000008"},
+	{"iterator_record_next backpointer", &IteratorRecordNextReply{Found: true,
+		Record: DataRecord{Oid: 0xaa, Tid: tid2, DataTxn: tid1}},
+		"01 00000000000000aa 03f58e0008888888 03f58e0004444444 ffffffff"},
+	{"iterator_record_next empty data", &IteratorRecordNextReply{Found: true,
+		Record: DataRecord{Oid: 1, Tid: tid1, Data: []byte{}}},
+		"01 0000000000000001 03f58e0004444444 0000000000000000 00000000"},
+	{"iterator_record_next end", &IteratorRecordNextReply{}, "00"},
+	{"iterator_gc", &IteratorGCRequest{IDs: []uint64{7, 8}}, "00000002 0000000000000007 0000000000000008"},
+	{"pack", &PackRequest{PackTime: tid2, GC: true}, "03f58e0008888888 01 00"},
+	{"pack reply", &PackReply{}, ""},
+	{"undoLog", &UndoLogRequest{First: 0, Last: -20}, "0000000000000000 ffffffffffffffec"},
+	{"undoLog reply", &UndoLogReply{Entries: []UndoEntry{
+		{ID: []byte("id1"), Tid: tid1, Size: 100, User: []byte("u"), Description: []byte("d")},
+	}}, "00000001 00000003 696431 03f58e0004444444 0000000000000064 00000001 75 00000001 64 00000000"},
+	{"undoInfo", &UndoInfoRequest{Last: 20, User: []byte("u")},
+		"0000000000000000 0000000000000014 00000001 75 ffffffff"},
+	{"undoInfo empty filter", &UndoInfoRequest{User: []byte{}, Description: []byte("d")},
+		"0000000000000000 0000000000000000 00000000 00000001 64"},
+	{"undoInfo reply", &UndoInfoReply{}, "00000000"},
+	{"undo", &UndoRequest{Txn: txnX, ID: []byte("id1")}, "1122334455667788 00000003 696431"},
+	{"tpc_begin", &TpcBeginRequest{Txn: txnX, Meta: TxnMeta{User: []byte("u"), Description: []byte("d")}},
+		"1122334455667788 0000000000000000 00 00000001 75 00000001 64 00000000"},
+	{"tpc_begin restore", &TpcBeginRequest{Txn: txnX, Meta: TxnMeta{Tid: tid1, Status: 'p', Extension: []byte{0x7d}}},
+		"1122334455667788 03f58e0004444444 70 00000000 00000000 00000001 7d"},
+	{"store", &StoreRequest{Txn: txnX, Oid: 0xaa, Serial: tid1, Data: []byte("DATA")},
+		"1122334455667788 00000000000000aa 03f58e0004444444 00000004 44415441"},
+	{"checkCurrentSerial", &CheckCurrentSerialRequest{Txn: txnX, Oid: 0xaa, Serial: tid1},
+		"1122334455667788 00000000000000aa 03f58e0004444444"},
+	{"restore nil data", &RestoreRequest{Txn: txnX, Oid: 0xaa, Serial: tid2, PrevTxn: tid1},
+		"1122334455667788 00000000000000aa 03f58e0008888888 03f58e0004444444 ffffffff"},
+	{"restore data", &RestoreRequest{Txn: txnX, Oid: 0xaa, Serial: tid2, Data: []byte("x")},
+		"1122334455667788 00000000000000aa 03f58e0008888888 0000000000000000 00000001 78"},
+	{"deleteObject", &DeleteObjectRequest{Txn: txnX, Oid: 0xab, Serial: tid2},
+		"1122334455667788 00000000000000ab 03f58e0008888888"},
+	{"vote", &VoteRequest{Txn: txnX}, "1122334455667788"},
+	{"vote reply", &VoteReply{Tid: tid2, Resolved: []Oid{0xaa}},
+		"03f58e0008888888 00000000 00000001 00000000000000aa"},
+	{"vote reply conflicts", &VoteReply{Conflicts: []Conflict{{Oid: 0xaa, Committed: tid2, Read: tid1, Data: []byte("DATA")}}},
+		"0000000000000000 00000001 00000000000000aa 03f58e0008888888 03f58e0004444444 00000004 44415441 00000000"},
+	{"tpc_finish", &TpcFinishRequest{Txn: txnX}, "1122334455667788"},
+	{"tpc_finish reply", &TpcFinishReply{Tid: tid2}, "03f58e0008888888"},
+	{"tpc_abort", &TpcAbortRequest{Txn: txnX}, "1122334455667788"},
+	{"tpc_abort reply", &TpcAbortReply{}, ""},
+	{"invalidateTransaction", &InvalidateTransaction{Tid: tid2, Oids: []Oid{0xaa, 0xab}},
+		"03f58e0008888888 00000002 00000000000000aa 00000000000000ab"},
+	{"info", &Info{Length: 3, Size: 4096}, "0000000000000003 0000000000001000"},
+}
