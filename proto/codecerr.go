@@ -20,8 +20,6 @@ var (
 	// ErrBadFrame means a frame header is malformed (length below the
 	// header size, undefined or contradictory flags).
 	ErrBadFrame = errors.New("proto: malformed frame")
-	// ErrUnknownOp means an op code no message type is defined for.
-	ErrUnknownOp = errors.New("proto: unknown op")
 )
 
 func sentinelText(err error) string {

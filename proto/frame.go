@@ -69,8 +69,9 @@ func FrameSize(buf []byte, max uint32) (int, error) {
 // alone, before anything waits for or allocates the body (see FrameSize).
 // Frames with undefined or contradictory flags are rejected with
 // ErrBadFrame; unknown ops are not (the receiver answers them with an
-// error). ReadFrame never allocates; f.Body aliases buf and has its
-// capacity clipped, so appending to it cannot overwrite the next frame.
+// error). ReadFrame allocates nothing but its error values; f.Body aliases
+// buf and has its capacity clipped, so appending to it cannot overwrite the
+// next frame.
 func ReadFrame(buf []byte, max uint32) (f Frame, n int, err error) {
 	size, err := FrameSize(buf, max)
 	if err != nil || size == 0 || len(buf) < size {

@@ -54,6 +54,11 @@ func TestGoldenBytes(t *testing.T) {
 			if got := c.msg.AppendTo(prefix[:len(prefix):len(prefix)]); !bytes.Equal(got, append([]byte("prefix"), want...)) {
 				t.Fatalf("AppendTo with prefix: %x", got)
 			}
+			framed := c.msg.AppendFrame([]byte("pre"), 42)
+			if pf, n, err := ReadFrame(framed[3:], 0); string(framed[:3]) != "pre" || err != nil ||
+				n != len(framed)-3 || !bytes.Equal(pf.Body, want) {
+				t.Fatalf("AppendFrame with prefix: %x (%v)", framed, err)
+			}
 			fresh, f := newLike(t, c.msg)
 			if f.MsgID != 42 || f.Op != c.msg.Op() || !bytes.Equal(f.Body, want) {
 				t.Fatalf("frame: msgid %d op %s body %x", f.MsgID, f.Op, f.Body)
