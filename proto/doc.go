@@ -188,7 +188,7 @@
 // interfaces.py), with these rules for the native protocol:
 //
 //   - Register comes first; it answers the last committed tid, or
-//     ReadOnlyError when a writable session is refused, or ServerError for
+//     ReadOnlyError when a writable connection is refused, or ServerError for
 //     an unknown storage. Invalidations flow from then on.
 //   - LoadBefore answers "no revision before that tid" as a result (found
 //     0), not an error; a missing object is POSKeyError. For every reply
@@ -208,7 +208,7 @@
 //     Resolved lists oids the server resolved or undid.
 //   - TpcFinish answers the committed tid. Before that reply the server
 //     sends the committer every invalidation of an earlier tid, and an Info
-//     push. Every other session of the storage gets one
+//     push. Every other connection to the storage gets one
 //     InvalidateTransaction per transaction, in tid order; unlike ZEO,
 //     deleted and restored oids are included.
 //   - GetInvalidations answers "too old" when the server's queue does not

@@ -5,7 +5,7 @@ package proto
 // PackRequest packs the storage as of PackTime (a tid made from the pack
 // time, see TidFromUnix). GC asks for garbage collection of unreachable
 // objects. With Wait the reply comes after the pack finished; without, at
-// once while the pack runs on. Allowed on read-only sessions.
+// once while the pack runs on. Allowed on read-only connections.
 type PackRequest struct {
 	PackTime Tid
 	GC       bool

@@ -4,7 +4,7 @@ package proto
 
 // InvalidateTransaction tells a client that transaction Tid changed Oids.
 // The server sends one per committed transaction, in tid order, to every
-// session of the storage except the committer's.
+// connection to the storage except the committer's.
 type InvalidateTransaction struct {
 	Tid  Tid
 	Oids []Oid

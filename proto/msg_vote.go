@@ -111,7 +111,7 @@ func (m *TpcFinishReply) Decode(body []byte) error {
 }
 
 // TpcAbortRequest abandons transaction Txn; a no-op if it is not the
-// session's transaction (it may already be gone after a failed vote).
+// connection's transaction (it may already be gone after a failed vote).
 type TpcAbortRequest struct {
 	Txn uint64
 }

@@ -13,7 +13,7 @@ type Op uint8
 const (
 	OpNone Op = 0x00 // never sent in a request; used by error frames not tied to an op
 
-	// Session.
+	// Connection.
 	OpRegister        Op = 0x01
 	OpGetInfo         Op = 0x02
 	OpLastTransaction Op = 0x03

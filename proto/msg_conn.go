@@ -1,4 +1,5 @@
-// Session messages: Register, GetInfo, LastTransaction, Ping, ServerStatus.
+// Connection-level messages: Register, GetInfo, LastTransaction, Ping,
+// ServerStatus.
 
 package proto
 
@@ -9,7 +10,7 @@ const (
 )
 
 // RegisterRequest selects the storage the connection works on; it must be
-// the first request. ReadOnly asks for a read-only session.
+// the first request. ReadOnly asks for a read-only connection.
 type RegisterRequest struct {
 	Storage  string
 	ReadOnly bool
