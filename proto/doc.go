@@ -46,8 +46,11 @@
 //	             +------+---------+----------------+----------------+
 //
 // Feature bits: bit 0 (FeatureCompressedRecords) the client accepts
-// compressed object records; other bits are reserved and must be 0 in a
-// server hello unless offered. A server that does not speak the requested
+// compressed object records: once accepted, the data fields of load and
+// iterator replies may hold records in proto/compress's self-describing
+// layout ('.' and a codec tag), which the client decompresses; without it
+// the server sends plain records. Other bits are reserved and must be 0 in
+// a server hello unless offered. A server that does not speak the requested
 // version answers VersionError ("gozeo protocol version 2 not supported
 // (server speaks 1)") and closes. ClassifyClientHandshake tells the
 // server which kind of client it has.
