@@ -1,0 +1,134 @@
+// Arena building shared by both decoders: new containers, appending to
+// pickle lists and dicts, depth and size limits.
+
+package zeo5
+
+import "unicode/utf8"
+
+// errLimit is returned by arena helpers; the caller wraps it with the
+// offset and opcode at hand.
+type errLimit struct {
+	err    error
+	detail string
+}
+
+func (e *errLimit) Error() string { return e.err.Error() }
+
+var (
+	errTooDeep     = &errLimit{err: ErrTooDeep}
+	errTooMany     = &errLimit{err: ErrTooLarge, detail: "more values than MaxValues"}
+	errMutateDeep  = &errLimit{err: ErrBadPickle, detail: "list, dict or object changed after being embedded (recursive structures are not supported)"}
+	errUnhashable  = &errLimit{err: ErrBadMapKey, detail: "unhashable key (list or dict)"}
+	errBuildTarget = &errLimit{err: ErrBadPickle, detail: "BUILD needs an object without state"}
+)
+
+// count accounts for n new values against MaxValues.
+func (d *Decoder) count(n int) *errLimit {
+	d.nvals += n
+	if d.nvals > d.opts.MaxValues || len(d.vals) > 4*d.opts.MaxValues {
+		return errTooMany
+	}
+	return nil
+}
+
+// embed seals a container that becomes a child and returns the depth it
+// adds (0 for scalars).
+func (d *Decoder) embed(v Value) uint16 {
+	if !v.isContainer() {
+		return 0
+	}
+	o := &d.objs[v.x]
+	o.sealed = true
+	return o.depth
+}
+
+// newObj creates a container whose n children are items (copied into the
+// arena), with room for capacity children in place.
+func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value, *errLimit) {
+	var depth uint16
+	for _, it := range items {
+		if dd := d.embed(it); dd > depth {
+			depth = dd
+		}
+	}
+	if int(depth)+1 > d.opts.MaxDepth {
+		return Value{}, errTooDeep
+	}
+	if capacity < len(items) {
+		capacity = len(items)
+	}
+	start := len(d.vals)
+	d.vals = append(d.vals, items...)
+	for i := len(items); i < capacity; i++ {
+		d.vals = append(d.vals, Value{})
+	}
+	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(len(items)), cap: uint32(capacity), depth: depth + 1})
+	if e := d.count(0); e != nil {
+		return Value{}, e
+	}
+	return Value{kind: kind, off: uint32(off), x: uint64(len(d.objs) - 1)}, nil
+}
+
+// grow appends items to a list, dict or object that is not yet embedded,
+// moving its children to the arena's end (with doubled room) when full.
+func (d *Decoder) grow(v Value, items []Value) *errLimit {
+	o := &d.objs[v.x]
+	if o.sealed {
+		return errMutateDeep
+	}
+	depth := o.depth
+	for _, it := range items {
+		if it.isContainer() && it.x == v.x {
+			return errMutateDeep
+		}
+		if dd := d.embed(it) + 1; dd > depth {
+			depth = dd
+		}
+	}
+	if int(depth) > d.opts.MaxDepth {
+		return errTooDeep
+	}
+	need := int(o.n) + len(items)
+	if need > int(o.cap) {
+		newCap := 2 * need
+		if newCap < 4 {
+			newCap = 4
+		}
+		start := len(d.vals)
+		d.vals = append(d.vals, d.vals[o.start:o.start+o.n]...)
+		for i := int(o.n); i < newCap; i++ {
+			d.vals = append(d.vals, Value{})
+		}
+		o.start, o.cap = uint32(start), uint32(newCap)
+		if e := d.count(0); e != nil {
+			return e
+		}
+	}
+	copy(d.vals[int(o.start)+int(o.n):], items)
+	o.n += uint32(len(items))
+	o.depth = depth
+	return nil
+}
+
+// hashable reports whether v can be a Python dict key: no list or dict
+// anywhere inside.
+func (d *Decoder) hashable(v Value, depth int) bool {
+	switch v.kind {
+	case KindList, KindMap:
+		return false
+	case KindTuple:
+		if depth > d.opts.MaxDepth {
+			return false
+		}
+		for _, c := range d.children(v) {
+			if !d.hashable(c, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validStr reports whether b is strict UTF-8 (no surrogates), as Python's
+// msgpack unpacker and str type require.
+func validStr(b []byte) bool { return utf8.Valid(b) }

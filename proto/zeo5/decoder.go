@@ -1,0 +1,370 @@
+// Decoder: the reusable value arena, its options, whole-message decoding
+// and the accessors that walk containers.
+
+package zeo5
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Options bound what a Decoder accepts. The zero value means DefaultOptions.
+type Options struct {
+	// MaxDepth is the deepest container nesting accepted (and the deepest
+	// run of open pickle MARKs). 0 means DefaultOptions.MaxDepth.
+	MaxDepth int
+	// MaxValues bounds the values one payload may create (each costs 40
+	// bytes of arena). 0 means DefaultOptions.MaxValues.
+	MaxValues int
+}
+
+// DefaultOptions are the limits used for zero fields.
+var DefaultOptions = Options{MaxDepth: 100, MaxValues: 1 << 22}
+
+// maxDepthLimit is the largest MaxDepth allowed (depth is kept in 16 bits).
+const maxDepthLimit = 10000
+
+func (o Options) withDefaults() Options {
+	if o.MaxDepth == 0 {
+		o.MaxDepth = DefaultOptions.MaxDepth
+	}
+	if o.MaxValues == 0 {
+		o.MaxValues = DefaultOptions.MaxValues
+	}
+	return o
+}
+
+// Validate reports options out of range.
+func (o Options) Validate() error {
+	if o.MaxDepth < 0 || o.MaxDepth > maxDepthLimit {
+		return fmt.Errorf("zeo5: MaxDepth %d out of range [0, %d]", o.MaxDepth, maxDepthLimit)
+	}
+	if o.MaxValues < 0 || o.MaxValues > 1<<30 {
+		return fmt.Errorf("zeo5: MaxValues %d out of range [0, 2^30]", o.MaxValues)
+	}
+	return nil
+}
+
+// Message is one decoded RPC frame, the 4-sequence (msgid, flags, name,
+// args). Values alias the payload and the Decoder's arena: they are valid
+// until the next Decode and while the payload is unchanged; copy MsgIDRaw
+// (and any data) before that if a reply is sent later.
+type Message struct {
+	// MsgID is the message id: an int for most calls, the (oid, tid) pair
+	// for loadBefore, 0 for async calls, -1 for heartbeats.
+	MsgID Value
+	// MsgIDRaw is the encoded msgid exactly as received, to echo in a
+	// reply. (A pickled msgid that used memo opcodes is re-encoded without
+	// them, so the bytes stand alone.)
+	MsgIDRaw []byte
+	// Async is the truth of flags: a one-way call, or an error reply.
+	Async bool
+	// Flags is flags as an int (bools give 0 and 1).
+	Flags int
+	// FlagsBool records that flags was a bool (calls) rather than an int
+	// (replies), so the message re-encodes to the same bytes.
+	FlagsBool bool
+	// Name is the method name (".reply" for replies), aliasing the payload.
+	Name []byte
+	// Args is the argument tuple of a call, or the result of a reply.
+	Args Value
+}
+
+// IsReply reports whether the message is a reply (name ".reply").
+func (m *Message) IsReply() bool { return string(m.Name) == ".reply" }
+
+// IsError reports whether the message is an error reply (flags truthy).
+func (m *Message) IsError() bool { return m.IsReply() && m.Async }
+
+// IsHeartbeat reports whether the message is a client heartbeat (msgid -1).
+func (m *Message) IsHeartbeat() bool {
+	i, ok := m.MsgID.AsInt()
+	return ok && i == -1
+}
+
+// Decoder decodes payloads of either encoding into a reusable arena. Reuse
+// one Decoder per connection: after warm-up, decoding allocates nothing. A
+// Decoder is not safe for concurrent use. The zero Decoder uses
+// DefaultOptions.
+type Decoder struct {
+	opts  Options
+	src   []byte
+	vals  []Value // children of containers
+	objs  []obj
+	nvals int // values created for this payload (MaxValues)
+
+	// pickle machine state
+	stack   []Value
+	marks   []mark
+	memo    []Value // indexed by memo key; kindUnset marks a hole
+	memoN   int     // keys set (MEMOIZE's next key)
+	memoOps []int32 // offsets of memo and FRAME opcodes
+	scratch []byte  // re-encoded msgid
+}
+
+// mark is an open pickle MARK: the stack height and the opcode's offset.
+type mark struct {
+	height int32
+	off    int32
+}
+
+// NewDecoder returns a Decoder with the given options (nil means
+// DefaultOptions).
+func NewDecoder(opts *Options) (*Decoder, error) {
+	d := &Decoder{}
+	if opts != nil {
+		if err := opts.Validate(); err != nil {
+			return nil, err
+		}
+		d.opts = *opts
+	}
+	return d, nil
+}
+
+func (d *Decoder) reset(src []byte) {
+	d.opts = d.opts.withDefaults()
+	d.src = src
+	d.vals = d.vals[:0]
+	d.objs = d.objs[:0]
+	d.nvals = 0
+}
+
+// Decode decodes one RPC payload (a frame's content, after the handshake).
+func (d *Decoder) Decode(enc Encoding, payload []byte) (Message, error) {
+	d.reset(payload)
+	top, err := d.decodeTop(enc)
+	if err != nil {
+		return Message{}, err
+	}
+	return d.message(enc, top)
+}
+
+// DecodeValue decodes a payload holding one value: a whole pickle (PROTO ...
+// STOP), or one msgpack object. It is how extension pickles are read.
+func (d *Decoder) DecodeValue(enc Encoding, payload []byte) (Value, error) {
+	d.reset(payload)
+	return d.decodeTop(enc)
+}
+
+// decodeAppend decodes payload as one value without resetting the arena,
+// so values decoded before stay valid.
+func (d *Decoder) decodeAppend(enc Encoding, payload []byte) (Value, error) {
+	saved := d.src
+	d.opts = d.opts.withDefaults()
+	d.src = payload
+	v, err := d.decodeTop(enc)
+	d.src = saved
+	return v, err
+}
+
+func (d *Decoder) decodeTop(enc Encoding) (Value, error) {
+	switch enc {
+	case Pickle:
+		return d.decodePickle()
+	case Msgpack:
+		return d.decodeMsgpack()
+	}
+	return Value{}, ErrBadEncoding
+}
+
+func badMessage(what string) error { return fmt.Errorf("%w: %s", ErrBadMessage, what) }
+
+func (d *Decoder) message(enc Encoding, top Value) (Message, error) {
+	if (top.kind != KindTuple && top.kind != KindList) || d.Len(top) != 4 {
+		return Message{}, badMessage("payload is not a 4-element sequence")
+	}
+	e := d.children(top)
+	m := Message{MsgID: e[0], Args: e[3]}
+	switch e[1].kind {
+	case KindBool:
+		m.FlagsBool = true
+		m.Flags = int(e[1].x)
+	case KindInt:
+		if e[1].big {
+			return Message{}, badMessage("flags out of range")
+		}
+		m.Flags = int(int64(e[1].x))
+	default:
+		return Message{}, badMessage("flags is a " + e[1].kind.String() + ", not a bool or int")
+	}
+	m.Async = m.Flags != 0
+	if e[2].kind != KindStr {
+		return Message{}, badMessage("method name is a " + e[2].kind.String() + ", not a str")
+	}
+	m.Name = e[2].b
+	lo, hi := int(e[0].off), int(e[1].off)
+	m.MsgIDRaw = d.src[lo:hi:hi]
+	if enc == Pickle && d.memoOpIn(lo, hi) {
+		var err error
+		d.scratch, err = appendValue(d.scratch[:0], Pickle, d, e[0], 0)
+		if err != nil {
+			return Message{}, err
+		}
+		m.MsgIDRaw = d.scratch
+	}
+	return m, nil
+}
+
+func (d *Decoder) memoOpIn(lo, hi int) bool {
+	for _, off := range d.memoOps {
+		if int(off) >= lo && int(off) < hi {
+			return true
+		}
+	}
+	return false
+}
+
+// object returns the arena object of a container value, or nil when v is
+// not a container of this Decoder.
+func (d *Decoder) object(v Value) *obj {
+	if !v.isContainer() || v.x >= uint64(len(d.objs)) {
+		return nil
+	}
+	return &d.objs[v.x]
+}
+
+func (d *Decoder) children(v Value) []Value {
+	o := d.object(v)
+	if o == nil {
+		return nil
+	}
+	return d.vals[o.start : o.start+o.n]
+}
+
+// Len returns the number of items of a tuple or list, of pairs of a map,
+// 2 for a global (module, name), 2 or 3 for an object (callable, args,
+// state), and 0 for scalars.
+func (d *Decoder) Len(v Value) int {
+	o := d.object(v)
+	if o == nil {
+		return 0
+	}
+	if v.kind == KindMap {
+		return int(o.n / 2)
+	}
+	return int(o.n)
+}
+
+// Index returns item i of a tuple, list, global or object; nil when out
+// of range.
+func (d *Decoder) Index(v Value, i int) Value {
+	if v.kind == KindMap {
+		return Value{}
+	}
+	c := d.children(v)
+	if i < 0 || i >= len(c) {
+		return Value{}
+	}
+	return c[i]
+}
+
+// Key returns the key of pair i of a map; nil when out of range.
+func (d *Decoder) Key(m Value, i int) Value {
+	if m.kind != KindMap {
+		return Value{}
+	}
+	c := d.children(m)
+	if i < 0 || 2*i+1 >= len(c) {
+		return Value{}
+	}
+	return c[2*i]
+}
+
+// Val returns the value of pair i of a map; nil when out of range.
+func (d *Decoder) Val(m Value, i int) Value {
+	if m.kind != KindMap {
+		return Value{}
+	}
+	c := d.children(m)
+	if i < 0 || 2*i+1 >= len(c) {
+		return Value{}
+	}
+	return c[2*i+1]
+}
+
+// Lookup returns the value of the str key in a map. Duplicate keys are
+// kept in the arena; Lookup returns the last, as a Python dict would hold.
+func (d *Decoder) Lookup(m Value, key string) (Value, bool) {
+	if m.kind != KindMap {
+		return Value{}, false
+	}
+	c := d.children(m)
+	for i := len(c) - 2; i >= 0; i -= 2 {
+		if c[i].kind == KindStr && string(c[i].b) == key {
+			return c[i+1], true
+		}
+	}
+	return Value{}, false
+}
+
+// Global returns the module and name of a pickle global.
+func (d *Decoder) Global(v Value) (module, name []byte, ok bool) {
+	if v.kind != KindGlobal {
+		return nil, nil, false
+	}
+	c := d.children(v)
+	if len(c) != 2 {
+		return nil, nil, false
+	}
+	return c[0].b, c[1].b, true
+}
+
+// ObjectParts is a pickled object: Callable(*Args), or Callable.__new__
+// for NEWOBJ, with State applied by BUILD when HasState.
+type ObjectParts struct {
+	Callable, Args, State Value
+	HasState, NewObj      bool
+}
+
+// Object returns the parts of an object value.
+func (d *Decoder) Object(v Value) (ObjectParts, bool) {
+	o := d.object(v)
+	if v.kind != KindObject || o == nil {
+		return ObjectParts{}, false
+	}
+	c := d.vals[o.start : o.start+o.n]
+	p := ObjectParts{Callable: c[0], Args: c[1], NewObj: o.flag}
+	if len(c) == 3 {
+		p.State, p.HasState = c[2], true
+	}
+	return p, true
+}
+
+// Equal reports whether a (of da) and b (of db) are the same value: same
+// kinds, contents and container items in order. Depth is bounded by
+// MaxDepth.
+func Equal(da *Decoder, a Value, db *Decoder, b Value) bool {
+	return equalDepth(da, a, db, b, 0)
+}
+
+func equalDepth(da *Decoder, a Value, db *Decoder, b Value, depth int) bool {
+	if a.kind != b.kind || depth > maxDepthLimit {
+		return false
+	}
+	switch a.kind {
+	case KindNil:
+		return true
+	case KindBool, KindFloat:
+		return a.x == b.x
+	case KindInt:
+		return a.x == b.x && a.big == b.big
+	case KindBytes, KindStr:
+		return bytes.Equal(a.b, b.b)
+	}
+	oa, ob := da.object(a), db.object(b)
+	if oa == nil || ob == nil || oa.n != ob.n || (a.kind == KindObject && oa.flag != ob.flag) {
+		return false
+	}
+	ca, cb := da.children(a), db.children(b)
+	for i := range ca {
+		if !equalDepth(da, ca[i], db, cb[i], depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+// errorAt builds a *DecodeError.
+func (d *Decoder) errorAt(enc Encoding, off int, op byte, err error, detail string) error {
+	return &DecodeError{Enc: enc, Offset: off, Op: op, Err: err, Detail: detail}
+}
