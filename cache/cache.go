@@ -51,15 +51,16 @@ type Cache struct {
 	closed    bool
 	transient bool
 
-	idx       index
-	ring      int64  // the ring position: a block boundary, or size
-	seq       uint64 // sequence number of the next record written
-	lastTid   proto.Tid
-	slotGen   uint32 // generation of the newest last-tid slot
-	slot      int    // which slot holds it
-	bytesUsed int64
-	st        Stats
-	victims   []int64 // scratch for placeLocked, reused
+	idx        index
+	ring       int64  // the ring position: a block boundary, or size
+	seq        uint64 // sequence number of the next record written
+	lastTid    proto.Tid
+	slotGen    uint32 // generation of the newest last-tid slot
+	slot       int    // which slot holds it
+	bytesUsed  int64
+	st         Stats
+	victims    []int64 // scratch for placeLocked, reused
+	hdrScratch [recOverhead]byte
 }
 
 // Load returns the current revision of oid, appending its data to dst[:0]

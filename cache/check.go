@@ -70,13 +70,13 @@ func (c *Cache) Check() error {
 		bad(c.ring, 0, false, "ring position is not on a block boundary")
 	}
 	if records != c.idx.len() {
-		bad(0, 0, false, "file holds %d records, index %d", records, c.idx.len())
+		bad(-1, 0, false, "file holds %d records, index %d", records, c.idx.len())
 	}
 	if used != c.bytesUsed {
-		bad(0, 0, false, "records use %d bytes, counted %d", used, c.bytesUsed)
+		bad(-1, 0, false, "records use %d bytes, counted %d", used, c.bytesUsed)
 	}
 	if err := c.checkIndexLocked(); err != nil {
-		bad(0, 0, false, "%v", err)
+		bad(-1, 0, false, "index: %v", err)
 	}
 	if tid, gen, ok := readSlot(c.buf, c.slot); !ok || tid != c.lastTid || gen != c.slotGen {
 		bad(offSlot0+int64(c.slot)*slotSize, 0, false, "last tid slot holds %s gen %d (valid %v), want %s gen %d",

@@ -50,7 +50,7 @@ func (e *OpError) Unwrap() error { return e.Err }
 // ErrCorrupt with errors.Is.
 type CorruptError struct {
 	Path   string // "" for a transient or in-memory cache
-	Off    int64  // byte offset of the damaged block or field
+	Off    int64  // byte offset of the damaged block or field; -1 for none
 	Oid    proto.Oid
 	HasOid bool
 	Reason string
@@ -63,6 +63,12 @@ func (e *CorruptError) Error() string {
 	}
 	if e.HasOid {
 		return fmt.Sprintf("cache: %s: block @%d (oid %s): %s", path, e.Off, e.Oid.Repr(), e.Reason)
+	}
+	if e.Off < 0 {
+		return fmt.Sprintf("cache: %s: %s", path, e.Reason)
+	}
+	if e.Off < headerSize {
+		return fmt.Sprintf("cache: %s: header @%d: %s", path, e.Off, e.Reason)
 	}
 	return fmt.Sprintf("cache: %s: block @%d: %s", path, e.Off, e.Reason)
 }

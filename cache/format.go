@@ -115,7 +115,10 @@ type recHeader struct {
 // encodeRecHeader returns the record header for h, word included, and sets
 // h.hdrCRC. The caller copies bytes [8:] into the file and stores the word
 // (bytes [0:8]) last, with storeWord; the header CRC covers that final word.
-func encodeRecHeader(h *recHeader) (b [recOverhead]byte) {
+//
+// b is caller-owned scratch (the cache keeps one): a local array would
+// escape to the heap through the CRC call.
+func encodeRecHeader(h *recHeader, b *[recOverhead]byte) {
 	le := binary.LittleEndian
 	le.PutUint64(b[0:], makeWord(kindAlloc, h.size))
 	le.PutUint64(b[offSeq:], h.seq)
@@ -126,7 +129,7 @@ func encodeRecHeader(h *recHeader) (b [recOverhead]byte) {
 	le.PutUint32(b[offDataCRC:], h.dataCRC)
 	h.hdrCRC = crc(b[:hdrCRCLen])
 	le.PutUint32(b[offHdrCRC:], h.hdrCRC)
-	return b
+	le.PutUint32(b[offHdrCRC+4:], 0)
 }
 
 // decodeRecHeader reads the record header at the start of b. It checks the
@@ -180,11 +183,11 @@ func putHeader(buf []byte, size int64) {
 
 // decodeHeader validates the fixed header in b (at least headerSize bytes).
 func decodeHeader(b []byte) (header, string, bool) {
+	if len(b) >= 4 && string(b[:4]) != magic {
+		return header{}, "not a gozeo cache file (bad magic)", false
+	}
 	if len(b) < headerSize {
 		return header{}, "file shorter than the header", false
-	}
-	if string(b[:4]) != magic {
-		return header{}, "not a gozeo cache file (bad magic)", false
 	}
 	le := binary.LittleEndian
 	if crc(b[:headerCRCLen]) != le.Uint32(b[offHeaderCRC:]) {
@@ -209,6 +212,9 @@ func putSlot(buf []byte, slot int, tid proto.Tid, gen uint32) {
 	off := int64(offSlot0 + slot*slotSize)
 	binary.LittleEndian.PutUint64(buf[off:], uint64(tid))
 	binary.LittleEndian.PutUint32(buf[off+8:], gen)
+	if crashPoint != nil {
+		crashPoint("last tid: slot written")
+	}
 	storeU32(buf, off+12, crc(buf[off:off+12]))
 }
 

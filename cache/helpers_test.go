@@ -134,3 +134,5 @@ func (s Stats) String() string {
 	return fmt.Sprintf("hits %d misses %d stores %d evict %d inval %d rej %d toobig %d corrupt %d rearr %d used %d objs %d",
 		s.Hits, s.Misses, s.Stores, s.Evictions, s.Invalidations, s.Rejected, s.TooBig, s.Corrupt, s.Rearranged, s.BytesUsed, s.Objects)
 }
+
+func errorsIsCorrupt(err error) bool { return errors.Is(err, ErrCorrupt) }

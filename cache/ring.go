@@ -72,6 +72,11 @@ func (c *Cache) endAt(off int64) proto.Tid {
 	return proto.Tid(binary.LittleEndian.Uint64(c.buf[off+offEnd:]))
 }
 
+// crashPoint, when set (by tests only), is called between the steps of
+// every multi-step write, where a crash leaves an intermediate file: the
+// crash tests snapshot the file there, or pause so that a kill lands there.
+var crashPoint func(point string)
+
 // evictLocked removes the record at off from the index; the caller
 // overwrites its space. REQUIRES: c.mu.
 func (c *Cache) evictLocked(off int64) {
@@ -102,16 +107,23 @@ func (c *Cache) evictLocked(off int64) {
 func (c *Cache) writeRecordLocked(pos, room int64, oid proto.Oid, start, end proto.Tid, data []byte) {
 	n := recordSize(len(data))
 	storeWord(c.buf, pos, makeWord(kindFree, room-pos))
+	if crashPoint != nil {
+		crashPoint("store: room freed")
+	}
 	h := recHeader{size: n, seq: c.seq, oid: oid, start: start, end: end,
 		dlen: uint32(len(data)), dataCRC: crc(data)}
 	c.seq++
-	hdr := encodeRecHeader(&h)
+	hdr := &c.hdrScratch
+	encodeRecHeader(&h, hdr)
 	copy(c.buf[pos+8:pos+recOverhead], hdr[8:])
 	dend := pos + recOverhead + int64(len(data))
 	copy(c.buf[pos+recOverhead:dend], data)
 	clear(c.buf[dend : pos+n])
 	if room > pos+n {
 		storeWord(c.buf, pos+n, makeWord(kindFree, room-pos-n))
+	}
+	if crashPoint != nil {
+		crashPoint("store: body written")
 	}
 	storeWord(c.buf, pos, binary.LittleEndian.Uint64(hdr[:8]))
 	if end == proto.ZeroTid {
@@ -141,6 +153,9 @@ func (c *Cache) freeRecordLocked(off int64, oid proto.Oid, start proto.Tid, curr
 // whose checksum fails, which reopening drops. REQUIRES: c.mu.
 func (c *Cache) setEndLocked(off int64, end proto.Tid) {
 	binary.LittleEndian.PutUint64(c.buf[off+offEnd:], uint64(end))
+	if crashPoint != nil {
+		crashPoint("invalidate: end written")
+	}
 	storeU32(c.buf, off+offHdrCRC, crc(c.buf[off:off+hdrCRCLen]))
 }
 
