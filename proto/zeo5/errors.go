@@ -67,13 +67,16 @@ type DecodeError struct {
 	Enc    Encoding
 	Offset int
 	Op     byte
+	AtEnd  bool   // the input ended where an opcode or type byte was due
 	Detail string // what exactly was wrong, if more than Err says
 	Err    error
 }
 
 func (e *DecodeError) Error() string {
 	var s string
-	if e.Enc == Pickle {
+	if e.AtEnd {
+		s = fmt.Sprintf("zeo5: decode %s: end of input at offset %d: %s", e.Enc, e.Offset, trimPrefix(e.Err))
+	} else if e.Enc == Pickle {
 		s = fmt.Sprintf("zeo5: decode pickle: opcode 0x%02x (%s) at offset %d: %s",
 			e.Op, opcodeName(e.Op), e.Offset, trimPrefix(e.Err))
 	} else {

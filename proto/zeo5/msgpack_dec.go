@@ -63,8 +63,7 @@ func (d *Decoder) decodeMsgpack() (Value, error) {
 	var root Value
 	for {
 		if p.pos >= len(p.src) {
-			p.at, p.op = p.pos, 0
-			return Value{}, p.fail(ErrTruncated, "")
+			return Value{}, &DecodeError{Enc: Msgpack, Offset: p.pos, AtEnd: true, Err: ErrTruncated}
 		}
 		p.at, p.op = p.pos, p.src[p.pos]
 		p.pos++

@@ -156,8 +156,7 @@ func (d *Decoder) decodePickle() (Value, error) {
 	p := pickleState{d: d, src: d.src}
 	for {
 		if p.pos >= len(p.src) {
-			p.at, p.op = p.pos, 0
-			return Value{}, p.fail(ErrTruncated, "no STOP")
+			return Value{}, &DecodeError{Enc: Pickle, Offset: p.pos, AtEnd: true, Err: ErrTruncated, Detail: "no STOP"}
 		}
 		p.at, p.op = p.pos, p.src[p.pos]
 		p.pos++
