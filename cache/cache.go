@@ -65,17 +65,19 @@ type Cache struct {
 
 // Load returns the current revision of oid, appending its data to dst[:0]
 // (so a dst with enough capacity means no allocation), and its start tid.
+// On a miss data is dst[:0], so a caller may keep dst = data either way.
 func (c *Cache) Load(oid proto.Oid, dst []byte) (data []byte, start proto.Tid, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return nil, 0, false
+		return dst[:0], 0, false
 	}
 	c.pstate.Access(oid)
 	data, start, ok = c.loadCurrentLocked(oid, dst, proto.MaxTid)
 	if !ok {
 		c.st.Misses++
 		c.trace(TraceLoadMiss, oid, 0, 0, 0)
+		return dst[:0], 0, false
 	}
 	return data, start, ok
 }
@@ -106,12 +108,13 @@ func (c *Cache) loadCurrentLocked(oid proto.Oid, dst []byte, before proto.Tid) (
 // LoadBefore returns the revision of oid that was current just before tid
 // before, with ZEO's rules: the non-current revision with the largest start
 // below before, if before <= its end; otherwise the current revision if its
-// start is below before (end = ZeroTid); otherwise a miss.
+// start is below before (end = ZeroTid); otherwise a miss (data is then
+// dst[:0]).
 func (c *Cache) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data []byte, start, end proto.Tid, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return nil, 0, 0, false
+		return dst[:0], 0, 0, false
 	}
 	c.pstate.Access(oid)
 	if slot := c.idx.ncBefore(oid, before); slot != 0 {
@@ -129,7 +132,7 @@ func (c *Cache) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data []
 	}
 	c.st.Misses++
 	c.trace(TraceLoadBeforeMiss, oid, 0, before, 0)
-	return nil, 0, 0, false
+	return dst[:0], 0, 0, false
 }
 
 // Store caches a revision of oid valid from start up to end (ZeroTid: the

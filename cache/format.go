@@ -51,6 +51,10 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func crc(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
+// RecordSize returns the bytes a record of dlen data bytes takes in the
+// cache file (header and padding included).
+func RecordSize(dlen int) int64 { return recordSize(dlen) }
+
 // recordSize is the block size of a record holding dlen data bytes.
 func recordSize(dlen int) int64 { return alignUp(int64(recOverhead) + int64(dlen)) }
 

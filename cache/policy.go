@@ -24,8 +24,8 @@ type Policy interface {
 type PolicyState interface {
 	// Access notes a load (Load or LoadBefore, hit or miss) of oid.
 	Access(oid proto.Oid)
-	// Keep reports whether victim, a record in the way of candidate at the
-	// ring position, deserves a second chance: the ring then passes over
+	// Keep reports whether victim, a current record in the way of
+	// candidate at the ring position, deserves a second chance: the ring then passes over
 	// it (it stays where it is, as if rewritten at the ring head) and
 	// looks for room further on. After MaxSkips passes in one store the
 	// candidate is refused instead (Stats.Rejected).
@@ -49,8 +49,8 @@ const MaxSkips = 8
 var FIFO Policy = fifoPolicy{}
 
 // TinyLFU admits by frequency: every load feeds a TinyLFU sketch
-// (package cache/tinylfu); a record in the way of a new one is passed over
-// when its oid is used more often than the new one's, and a new record
+// (package cache/tinylfu); a current record in the way of a new one is
+// passed over when its oid is used more often than the new one's, and a new record
 // that only finds such records in MaxSkips tries is not stored. Frequent
 // records thus survive laps of the ring while scans of one-time objects
 // replace only each other. No rearrangement on hits.

@@ -11,11 +11,11 @@ import (
 
 // placeLocked finds n contiguous bytes for a record of cand at the ring
 // position and evicts the records in them; [pos, room) is the space to
-// write into (room-pos >= n). Walking from the ring position, a record for
-// which the policy says Keep is passed over and the search starts again
-// behind it; after MaxSkips passes, or if admit is false and ... no: with
-// admit false the policy is not asked. ok is false when the candidate is
-// refused; the ring position then moves past the records passed over.
+// write into (room-pos >= n). Walking from the ring position, a current
+// record for which the policy says Keep is passed over and the search
+// starts again behind it; at the (MaxSkips+1)th such record the candidate
+// is refused (ok false) and the ring position moves past the records passed
+// over. With admit false (rearrangement) the policy is not asked.
 // REQUIRES: c.mu; n <= c.size-headerSize.
 func (c *Cache) placeLocked(cand proto.Oid, n int64, admit bool) (pos, room int64, ok bool) {
 	pos = c.ring
@@ -32,7 +32,9 @@ search:
 		for room-pos < n {
 			kind, size := c.blockAt(room)
 			if kind == kindAlloc {
-				if admit && c.pstate.Keep(cand, c.oidAt(room)) {
+				// Only current records get a second chance: a non-current
+				// one shares its oid's frequency but is rarely read.
+				if admit && c.endAt(room) == proto.ZeroTid && c.pstate.Keep(cand, c.oidAt(room)) {
 					if skips == MaxSkips {
 						c.ring = pos
 						return 0, 0, false
