@@ -22,14 +22,9 @@ var (
 	errBuildTarget = &errLimit{err: ErrBadPickle, detail: "BUILD needs an object without state"}
 )
 
-// count accounts for n new values against MaxValues.
-func (d *Decoder) count(n int) *errLimit {
-	d.nvals += n
-	if d.nvals > d.opts.MaxValues || len(d.vals) > 4*d.opts.MaxValues {
-		return errTooMany
-	}
-	return nil
-}
+// arenaFull reports whether the arena outgrew MaxValues (with room for
+// relocated lists and dicts).
+func (d *Decoder) arenaFull() bool { return len(d.vals) > 4*d.opts.MaxValues }
 
 // embed seals a container that becomes a child and returns the depth it
 // adds (0 for scalars).
@@ -59,12 +54,10 @@ func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value
 	}
 	start := len(d.vals)
 	d.vals = append(d.vals, items...)
-	for i := len(items); i < capacity; i++ {
-		d.vals = append(d.vals, Value{})
-	}
+	d.vals = append(d.vals, make([]Value, capacity-len(items))...)
 	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(len(items)), cap: uint32(capacity), depth: depth + 1})
-	if e := d.count(0); e != nil {
-		return Value{}, e
+	if d.arenaFull() {
+		return Value{}, errTooMany
 	}
 	return Value{kind: kind, off: uint32(off), x: uint64(len(d.objs) - 1)}, nil
 }
@@ -96,12 +89,10 @@ func (d *Decoder) grow(v Value, items []Value) *errLimit {
 		}
 		start := len(d.vals)
 		d.vals = append(d.vals, d.vals[o.start:o.start+o.n]...)
-		for i := int(o.n); i < newCap; i++ {
-			d.vals = append(d.vals, Value{})
-		}
+		d.vals = append(d.vals, make([]Value, newCap-int(o.n))...)
 		o.start, o.cap = uint32(start), uint32(newCap)
-		if e := d.count(0); e != nil {
-			return e
+		if d.arenaFull() {
+			return errTooMany
 		}
 	}
 	copy(d.vals[int(o.start)+int(o.n):], items)

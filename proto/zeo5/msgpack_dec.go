@@ -15,7 +15,7 @@ type mpFrame struct {
 	obj   uint32
 	next  uint32
 	end   uint32
-	isMap bool
+	isMap uint16 // 1 for a map
 	depth uint16 // deepest child so far
 }
 
@@ -67,17 +67,38 @@ func (d *Decoder) decodeMsgpack() (Value, error) {
 		}
 		p.at, p.op = p.pos, p.src[p.pos]
 		p.pos++
-		v, n, err := p.value()
-		if err != nil {
-			return Value{}, err
+		var v Value
+		var n int
+		var err error
+		// Fixints, short str and bin8 (most items of a call) are read
+		// here, without a call; the rest in value.
+		switch op := p.op; {
+		case op <= 0x7f:
+			v = Value{kind: KindInt, off: uint32(p.at), x: uint64(op)}
+		case op >= 0xa0 && op <= 0xbf && int(op&0x1f) <= len(p.src)-p.pos:
+			b := p.src[p.pos : p.pos+int(op&0x1f) : p.pos+int(op&0x1f)]
+			p.pos += len(b)
+			if !validStr(b) {
+				return Value{}, p.fail(ErrInvalidUTF8, "")
+			}
+			v = Value{kind: KindStr, off: uint32(p.at), b: b}
+		case op == 0xc4 && p.pos < len(p.src) && int(p.src[p.pos]) < len(p.src)-p.pos:
+			m := int(p.src[p.pos])
+			b := p.src[p.pos+1 : p.pos+1+m : p.pos+1+m]
+			p.pos += 1 + m
+			v = Value{kind: KindBytes, off: uint32(p.at), b: b}
+		default:
+			if v, n, err = p.value(); err != nil {
+				return Value{}, err
+			}
 		}
-		if e := d.count(1); e != nil {
-			return Value{}, p.fail(e.err, e.detail)
+		if d.nvals++; d.nvals > d.opts.MaxValues {
+			return Value{}, p.fail(ErrTooLarge, "more values than MaxValues")
 		}
 		// Place v in the innermost open container (or as the root).
 		if len(frames) > 0 {
 			f := &frames[len(frames)-1]
-			if f.isMap && (f.next-d.objs[f.obj].start)%2 == 0 && v.kind != KindStr && v.kind != KindBytes {
+			if f.isMap != 0 && (f.next-d.objs[f.obj].start)%2 == 0 && v.kind != KindStr && v.kind != KindBytes {
 				return Value{}, p.fail(ErrBadMapKey, "map key is a "+v.kind.String()+", not a str or bin")
 			}
 			d.vals[f.next] = v
@@ -90,7 +111,11 @@ func (d *Decoder) decodeMsgpack() (Value, error) {
 				return Value{}, p.fail(ErrTooDeep, "")
 			}
 			o := d.objs[v.x]
-			frames = append(frames, mpFrame{obj: uint32(v.x), next: o.start, end: o.start + o.n, isMap: v.kind == KindMap})
+			f := mpFrame{obj: uint32(v.x), next: o.start, end: o.start + o.n}
+			if v.kind == KindMap {
+				f.isMap = 1
+			}
+			frames = append(frames, f)
 		} else if v.isContainer() && len(frames) > 0 {
 			f := &frames[len(frames)-1]
 			if f.depth < 1 {
@@ -225,9 +250,7 @@ func (p *mpState) container(kind Kind, n uint64) (Value, int, error) {
 		return Value{}, 0, p.fail(ErrTooLarge, "more values than MaxValues")
 	}
 	start := len(d.vals)
-	for i := uint64(0); i < slots; i++ {
-		d.vals = append(d.vals, Value{})
-	}
+	d.vals = append(d.vals, make([]Value, slots)...)
 	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(slots), cap: uint32(slots), depth: 1})
 	v := Value{kind: kind, off: uint32(p.at), x: uint64(len(d.objs) - 1)}
 	return v, int(slots), nil

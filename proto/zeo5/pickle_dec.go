@@ -129,10 +129,11 @@ func (p *pickleState) avail(n int) error {
 
 func (p *pickleState) push(v Value) error {
 	v.off = uint32(p.at)
-	if e := p.d.count(1); e != nil {
-		return p.limit(e)
+	d := p.d
+	if d.nvals++; d.nvals > d.opts.MaxValues {
+		return p.limit(errTooMany)
 	}
-	p.d.stack = append(p.d.stack, v)
+	d.stack = append(d.stack, v)
 	return nil
 }
 
@@ -169,7 +170,40 @@ func (d *Decoder) decodePickle() (Value, error) {
 			}
 			return d.stack[0], nil
 		}
-		if err := p.step(); err != nil {
+		// The opcodes of a stock client's calls are handled here, without
+		// a call per opcode; the rest in step.
+		var err error
+		switch p.op {
+		case opBinint1:
+			if p.pos < len(p.src) {
+				p.pos++
+				err = p.push(Value{kind: KindInt, x: uint64(p.src[p.pos-1])})
+			} else {
+				err = p.fail(ErrTruncated, "")
+			}
+		case opShortBinbytes:
+			if p.pos < len(p.src) && int(p.src[p.pos]) < len(p.src)-p.pos {
+				n := int(p.src[p.pos])
+				b := p.src[p.pos+1 : p.pos+1+n : p.pos+1+n]
+				p.pos += 1 + n
+				err = p.push(Value{kind: KindBytes, b: b})
+			} else {
+				err = p.fail(ErrTruncated, "")
+			}
+		case opNewtrue, opNewfalse:
+			err = p.push(Value{kind: KindBool, x: uint64(opNewfalse - p.op)})
+		case opNone:
+			err = p.push(Value{})
+		case opMark:
+			if len(d.marks) >= d.opts.MaxDepth {
+				err = p.fail(ErrTooDeep, "too many open MARKs")
+			} else {
+				d.marks = append(d.marks, mark{height: int32(len(d.stack)), off: int32(p.at)})
+			}
+		default:
+			err = p.step()
+		}
+		if err != nil {
 			return Value{}, err
 		}
 	}
