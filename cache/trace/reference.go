@@ -36,11 +36,13 @@ type refModel struct {
 func newRefModel(size, meanRecord int64) *refModel {
 	items := int(max(size/max(meanRecord, 1), 1))
 	hash := func(o proto.Oid) uint64 { return ourtinylfu.Hash(uint64(o)) }
-	return &refModel{
-		t:     tinylfu.New[proto.Oid, proto.Tid](items, 10*items, hash),
+	m := &refModel{
 		stale: map[proto.Oid]struct{}{},
 		res:   SimResult{Policy: RefPolicyName, Size: size},
 	}
+	m.t = tinylfu.New[proto.Oid, proto.Tid](items, 10*items, hash,
+		tinylfu.OnEvict[proto.Oid, proto.Tid](func(proto.Oid, proto.Tid) { m.res.Evictions++ }))
+	return m
 }
 
 func (m *refModel) Apply(ev *Event) {
