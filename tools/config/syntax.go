@@ -47,7 +47,7 @@ const (
 
 // parser holds the state shared across included files.
 type parser struct {
-	defines  map[string]string
+	defines   map[string]string
 	including []string // absolute paths of the files being parsed, outermost first
 }
 
