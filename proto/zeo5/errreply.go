@@ -38,7 +38,8 @@ const couldNotEncode = "Couldn't pickle response"
 //   - *proto.UndoError: its __dict__ {_reason, _oid}.
 //   - *proto.ServerError: Class (a bare name like "KeyError" gets
 //     "builtins.") with args (Message,).
-//   - ErrNotEncodable: builtins.ValueError("Couldn't pickle response").
+//   - ErrNotEncodable (a result the encoding cannot carry):
+//     builtins.ValueError("Couldn't pickle response").
 //   - anything else: ZODB.POSException.StorageError with args (err text,).
 func (w *Writer) ErrorReply(msgid []byte, err error) error {
 	var (
@@ -98,6 +99,9 @@ func (w *Writer) ErrorReply(msgid []byte, err error) error {
 	case errors.Is(err, ErrNotEncodable):
 		w.BeginErrorReply(msgid, ClassValueError)
 		w.argsState(couldNotEncode, true)
+	case err == nil:
+		w.BeginErrorReply(msgid, ClassStorageError)
+		w.argsState("unknown error", true)
 	default:
 		w.BeginErrorReply(msgid, ClassStorageError)
 		w.argsState(err.Error(), true)

@@ -127,7 +127,8 @@ func TestWriterMisuse(t *testing.T) {
 	w.Reset(Msgpack, nil)
 	w.BeginReply([]byte{1})
 	w.Value(&d, v)
-	if err := w.EndMessage(); !errors.Is(err, ErrBadMapKey) {
+	err = w.EndMessage()
+	if !errors.Is(err, ErrBadMapKey) || !errors.Is(err, ErrNotEncodable) || len(w.Bytes()) != 0 {
 		t.Fatalf("int key: %v", err)
 	}
 	// A reply that fails to encode becomes ZEO's ValueError reply.
@@ -135,8 +136,13 @@ func TestWriterMisuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, err := d.Decode(Msgpack, w.Bytes()[4:])
-	if class, _ := d.Index(m.Args, 0).AsStr(); err != nil || string(class) != ClassStorageError {
+	if class, _ := d.Index(m.Args, 0).AsStr(); err != nil || string(class) != ClassValueError {
 		t.Fatalf("%s %v", class, err)
+	}
+	// Even a nil error gives a well-formed error reply.
+	w.Reset(Msgpack, nil)
+	if err := w.ErrorReply([]byte{1}, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 

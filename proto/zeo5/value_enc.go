@@ -2,7 +2,13 @@
 
 package zeo5
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
+
+// errMapKeyNotEncodable: msgpack peers accept only str and bin map keys.
+var errMapKeyNotEncodable = fmt.Errorf("%w: %w (msgpack needs str or bin)", ErrNotEncodable, ErrBadMapKey)
 
 // appendScalar writes a non-container value.
 func appendScalar(dst []byte, enc Encoding, v Value) []byte {
@@ -72,7 +78,7 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 			dst = appendMsgpackMapHeader(dst, len(items)/2)
 			for i := 0; i < len(items); i += 2 {
 				if k := items[i].kind; k != KindStr && k != KindBytes {
-					return dst, ErrBadMapKey
+					return dst, errMapKeyNotEncodable
 				}
 			}
 		default:
