@@ -122,13 +122,15 @@ func (d *Decoder) Object(v Value) (ObjectParts, bool) {
 }
 
 // Equal reports whether a (of da) and b (of db) are the same value: same
-// kinds, contents and container items in order. Depth is bounded by
-// MaxDepth.
+// kinds, contents and container items in order. It gives up, reporting
+// false, on values that nest deeper than 10000 or expand too far through
+// shared pickle references.
 func Equal(da *Decoder, a Value, db *Decoder, b Value) bool {
-	return equalDepth(da, a, db, b, 0)
+	budget := expansionBudget(da) + expansionBudget(db)
+	return equalDepth(da, a, db, b, 0, &budget)
 }
 
-func equalDepth(da *Decoder, a Value, db *Decoder, b Value, depth int) bool {
+func equalDepth(da *Decoder, a Value, db *Decoder, b Value, depth int, budget *int) bool {
 	if a.kind != b.kind || depth > maxDepthLimit {
 		return false
 	}
@@ -147,8 +149,11 @@ func equalDepth(da *Decoder, a Value, db *Decoder, b Value, depth int) bool {
 		return false
 	}
 	ca, cb := da.children(a), db.children(b)
+	if *budget -= len(ca) + 1; *budget < 0 {
+		return false
+	}
 	for i := range ca {
-		if !equalDepth(da, ca[i], db, cb[i], depth+1) {
+		if !equalDepth(da, ca[i], db, cb[i], depth+1, budget) {
 			return false
 		}
 	}

@@ -41,10 +41,12 @@ func (d *Decoder) embed(v Value) uint16 {
 // arena), with room for capacity children in place.
 func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value, *errLimit) {
 	var depth uint16
+	unhash := false
 	for _, it := range items {
 		if dd := d.embed(it); dd > depth {
 			depth = dd
 		}
+		unhash = unhash || !d.hashable(it)
 	}
 	if int(depth)+1 > d.opts.MaxDepth {
 		return Value{}, errTooDeep
@@ -55,7 +57,8 @@ func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value
 	start := len(d.vals)
 	d.vals = append(d.vals, items...)
 	d.vals = append(d.vals, make([]Value, capacity-len(items))...)
-	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(len(items)), cap: uint32(capacity), depth: depth + 1})
+	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(len(items)), cap: uint32(capacity), depth: depth + 1,
+		unhash: kind == KindTuple && unhash})
 	if d.arenaFull() {
 		return Value{}, errTooMany
 	}
@@ -102,20 +105,13 @@ func (d *Decoder) grow(v Value, items []Value) *errLimit {
 }
 
 // hashable reports whether v can be a Python dict key: no list or dict
-// anywhere inside.
-func (d *Decoder) hashable(v Value, depth int) bool {
+// anywhere inside (tuples record it when built; their items never change).
+func (d *Decoder) hashable(v Value) bool {
 	switch v.kind {
 	case KindList, KindMap:
 		return false
 	case KindTuple:
-		if depth > d.opts.MaxDepth {
-			return false
-		}
-		for _, c := range d.children(v) {
-			if !d.hashable(c, depth+1) {
-				return false
-			}
-		}
+		return !d.objs[v.x].unhash
 	}
 	return true
 }

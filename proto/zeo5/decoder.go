@@ -192,10 +192,12 @@ func (d *Decoder) message(enc Encoding, top Value) (Message, error) {
 	}
 	m.Name = e[2].b
 	lo, hi := int(e[0].off), int(e[1].off)
-	m.MsgIDRaw = d.src[lo:hi:hi]
-	if enc == Pickle && d.memoOpIn(lo, hi) {
+	if lo < hi && hi <= len(d.src) {
+		m.MsgIDRaw = d.src[lo:hi:hi]
+	}
+	if m.MsgIDRaw == nil || (enc == Pickle && d.memoOpIn(lo, hi)) {
 		var err error
-		d.scratch, err = appendValue(d.scratch[:0], Pickle, d, e[0], 0)
+		d.scratch, err = appendValue(d.scratch[:0], enc, d, e[0], 0)
 		if err != nil {
 			return Message{}, err
 		}

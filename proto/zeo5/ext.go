@@ -69,6 +69,7 @@ func AppendExtensionPickle(dst []byte, d *Decoder, ext Value, from Encoding) ([]
 	}
 	var p extPickler
 	p.reset(from == Msgpack)
+	p.budget = expansionBudget(d)
 	start := len(dst)
 	dst = append(dst, opProto, 3)
 	dst, err := p.save(dst, d, ext, false, 0)
@@ -83,6 +84,7 @@ type extPickler struct {
 	next       int            // next memo index
 	shared     map[string]int // sharing key -> memo index
 	internKeys bool
+	budget     int // container visits left (see expansionBudget)
 }
 
 func (p *extPickler) reset(internKeys bool) {
@@ -154,6 +156,9 @@ func (p *extPickler) save(dst []byte, d *Decoder, v Value, isKey bool, depth int
 		return dst, ErrNotEncodable
 	}
 	items := d.children(v)
+	if p.budget -= len(items) + 1; p.budget < 0 {
+		return dst, errExpands
+	}
 	var err error
 	switch v.kind {
 	case KindTuple:

@@ -220,3 +220,53 @@ func TestMemoPickles(t *testing.T) {
 		t.Fatalf("object in msgpack: %v %q", err, w.Bytes())
 	}
 }
+
+// dagPickle returns opcodes that leave one tuple on the stack, t_n =
+// (t_n-1, t_n-1) built through the memo: n+1 nodes in the pickle, 2^n
+// leaves when expanded.
+func dagPickle(n int) string {
+	var b strings.Builder
+	b.WriteString("NN\x86q\x00")
+	for i := 1; i <= n; i++ {
+		b.WriteString("h" + string(rune(i-1)) + "\x86q" + string(rune(i)))
+	}
+	return b.String()
+}
+
+// TestSharedReferenceBombs: values that share containers through the memo
+// must not expand exponentially when re-encoded (an echoed msgid, an
+// extension dict), and duplicate keys must not cost quadratic time.
+func TestSharedReferenceBombs(t *testing.T) {
+	chain := dagPickle(60)
+	var d Decoder
+	msg := "\x80\x03(" + chain + "K\x00X\x04\x00\x00\x00ping)t."
+	if _, err := d.Decode(Pickle, []byte(msg)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("msgid bomb: %v", err)
+	}
+	ext := "\x80\x03}(X\x01\x00\x00\x00k" + chain + "u."
+	v, err := d.DecodeValue(Pickle, []byte(ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AppendExtensionPickle(nil, &d, v, Pickle); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("extension bomb: %v", err)
+	}
+	w := NewWriter(Pickle, nil)
+	w.BeginReply([]byte("K\x01"))
+	w.Value(&d, v)
+	if err := w.EndMessage(); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("reply bomb: %v", err)
+	}
+	var d2 Decoder
+	v2, _ := d2.DecodeValue(Pickle, []byte(ext))
+	if Equal(&d, v, &d2, v2) {
+		t.Fatal("Equal must give up on a bomb")
+	}
+	// 100,000 keys that are the same 100,000-item tuple: hashability is
+	// known per tuple, not recomputed per key.
+	var b strings.Builder
+	b.WriteString("\x80\x03(" + rep("N", 100000) + "tq\x00}(" + rep("h\x00K\x01", 100000) + "u.")
+	if _, err := d.DecodeValue(Pickle, []byte(b.String())); !errors.Is(err, ErrBadPickle) {
+		t.Fatalf("duplicate tuple keys: %v", err)
+	}
+}

@@ -39,7 +39,7 @@ func (p *pickleState) extend(h int) error {
 			return p.fail(ErrBadPickle, "SETITEMS with an odd number of values")
 		}
 		for i := 0; i < len(items); i += 2 {
-			if !d.hashable(items[i], 0) {
+			if !d.hashable(items[i]) {
 				return p.limit(errUnhashable)
 			}
 		}

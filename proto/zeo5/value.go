@@ -160,4 +160,5 @@ type obj struct {
 	depth  uint16 // 1 + the deepest child's depth
 	sealed bool   // embedded in another container: no longer mutable
 	flag   bool   // object: built by NEWOBJ; has state when n == 3
+	unhash bool   // tuple: holds a list or dict somewhere (not a dict key)
 }

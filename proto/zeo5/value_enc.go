@@ -56,6 +56,24 @@ func appendScalar(dst []byte, enc Encoding, v Value) []byte {
 // or msgpack.packb would. Containers must belong to d. On error dst is
 // returned as far as it was written; callers cut it back.
 func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]byte, error) {
+	budget := expansionBudget(d)
+	return appendValueRec(dst, enc, d, v, depth, &budget)
+}
+
+// expansionBudget bounds the container visits of one walk over d's values.
+// A tree visits each arena slot once; only pickle memo references (the same
+// container reached twice) can exceed it, and a chain of them could expand
+// exponentially, so walks fail with ErrTooLarge instead.
+func expansionBudget(d *Decoder) int {
+	if d == nil {
+		return 0
+	}
+	return 2*len(d.vals) + 1024
+}
+
+var errExpands = fmt.Errorf("%w: value expands too far through shared references", ErrTooLarge)
+
+func appendValueRec(dst []byte, enc Encoding, d *Decoder, v Value, depth int, budget *int) ([]byte, error) {
 	if !v.isContainer() {
 		if v.kind > KindStr {
 			return dst, ErrNotEncodable
@@ -69,6 +87,9 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 		return dst, ErrNotEncodable
 	}
 	items := d.children(v)
+	if *budget -= len(items) + 1; *budget < 0 {
+		return dst, errExpands
+	}
 	var err error
 	if enc == Msgpack {
 		switch v.kind {
@@ -85,7 +106,7 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 			return dst, ErrNotEncodable
 		}
 		for _, it := range items {
-			if dst, err = appendValue(dst, enc, d, it, depth+1); err != nil {
+			if dst, err = appendValueRec(dst, enc, d, it, depth+1, budget); err != nil {
 				return dst, err
 			}
 		}
@@ -97,7 +118,7 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 			dst = append(dst, opMark)
 		}
 		for _, it := range items {
-			if dst, err = appendValue(dst, enc, d, it, depth+1); err != nil {
+			if dst, err = appendValueRec(dst, enc, d, it, depth+1, budget); err != nil {
 				return dst, err
 			}
 		}
@@ -116,7 +137,7 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 				dst = append(dst, opMark)
 			}
 			for _, it := range items[i*step : i*step+step] {
-				if dst, err = appendValue(dst, enc, d, it, depth+1); err != nil {
+				if dst, err = appendValueRec(dst, enc, d, it, depth+1, budget); err != nil {
 					return dst, err
 				}
 			}
@@ -131,7 +152,7 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 		return append(append(dst, items[1].b...), '\n'), nil
 	case KindObject:
 		for _, it := range items[:2] {
-			if dst, err = appendValue(dst, enc, d, it, depth+1); err != nil {
+			if dst, err = appendValueRec(dst, enc, d, it, depth+1, budget); err != nil {
 				return dst, err
 			}
 		}
@@ -141,7 +162,7 @@ func appendValue(dst []byte, enc Encoding, d *Decoder, v Value, depth int) ([]by
 			dst = append(dst, opReduce)
 		}
 		if len(items) == 3 {
-			if dst, err = appendValue(dst, enc, d, items[2], depth+1); err != nil {
+			if dst, err = appendValueRec(dst, enc, d, items[2], depth+1, budget); err != nil {
 				return dst, err
 			}
 			dst = append(dst, opBuild)
