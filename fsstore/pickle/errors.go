@@ -33,6 +33,8 @@ var (
 	// oid: not a tuple, bytes, str or list; an empty tuple; an oid that is
 	// not 8 bytes or a str that is not ASCII.
 	ErrBadPid = errors.New("pickle: bad persistent id")
+	// ErrTooLarge means a record over MaxRecordSize.
+	ErrTooLarge = errors.New("pickle: record too large")
 	// ErrNoClass means the class pickle is none of the forms ZODB writes.
 	ErrNoClass = errors.New("pickle: no class in the class pickle")
 )
@@ -51,6 +53,8 @@ func (e *Error) Error() string {
 	if e.Op == 0 && e.Err == ErrTruncated {
 		// The input ended where an opcode was expected.
 		b = append(b, " (end of input)"...)
+	} else if e.Err == ErrTooLarge {
+		// Not at an opcode: the record as a whole.
 	} else {
 		b = append(b, " (opcode "...)
 		b = strconv.AppendQuoteRuneToASCII(b, rune(e.Op))

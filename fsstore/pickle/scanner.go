@@ -160,8 +160,15 @@ func (s *Scanner) StrongRefs(data []byte, dst []proto.Oid) ([]proto.Oid, error) 
 	return dst, err
 }
 
+// MaxRecordSize is the largest record the scanner accepts (its tables
+// index values with 32-bit integers).
+const MaxRecordSize = 1<<31 - 1
+
 // record runs both pickles of a record with one memo.
 func (s *Scanner) record(data []byte) error {
+	if len(data) > MaxRecordSize {
+		return &Error{Offset: MaxRecordSize, Err: ErrTooLarge}
+	}
 	pos, _, err := s.run(data, 0)
 	if err != nil {
 		return err
@@ -176,6 +183,9 @@ func (s *Scanner) ClassName(data []byte) (string, error) {
 	s.reset()
 	s.classify = true
 	s.refs = nil
+	if len(data) > MaxRecordSize {
+		return "", &Error{Offset: MaxRecordSize, Err: ErrTooLarge}
+	}
 	_, top, err := s.run(data, 0)
 	s.refs = nil
 	if err != nil {

@@ -83,6 +83,9 @@ func BenchmarkDecompress(b *testing.B) {
 // TestNoAllocs gates the steady state of every codec: a warm Compressor or
 // Decompressor and a destination with room do not allocate.
 func TestNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
 	inputs := map[string][]byte{"text300": textRecord(60, 300), "text16K": textRecord(61, 16<<10)}
 	for _, c := range allCodecs {
 		for _, o := range levels(c) {
@@ -111,6 +114,9 @@ func TestNoAllocs(t *testing.T) {
 // TestNoAllocsMixedSizes decompresses records of changing sizes in turn:
 // the reused buffers must keep their capacity from one record to the next.
 func TestNoAllocsMixedSizes(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
 	sizes := []int{300, 16 << 10, 50, 4096, 1000}
 	for _, c := range allCodecs {
 		z := NewCompressor(c, nil)
@@ -142,8 +148,8 @@ func TestNoAllocsMixedSizes(t *testing.T) {
 // single-core speed on the BTrees fixture's pickles. Only the round trip is
 // asserted; the numbers are information.
 func TestReportRatios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short mode")
+	if testing.Short() || raceEnabled {
+		t.Skip("a speed report: not in short mode or under the race detector")
 	}
 	recs := btreesPickles(t)
 	total := totalLen(recs)
