@@ -3,7 +3,10 @@
 
 package zeo5
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // errLimit is returned by arena helpers; the caller wraps it with the
 // offset and opcode at hand.
@@ -25,6 +28,15 @@ var (
 // arenaFull reports whether the arena outgrew MaxValues (with room for
 // relocated lists and dicts).
 func (d *Decoder) arenaFull() bool { return len(d.vals) > 4*d.opts.MaxValues }
+
+// extendVals returns the arena with n more nil slots, growing its
+// capacity only when needed (so a reused arena never allocates).
+func (d *Decoder) extendVals(n int) []Value {
+	old := len(d.vals)
+	vals := slices.Grow(d.vals, n)[:old+n]
+	clear(vals[old:])
+	return vals
+}
 
 // embed seals a container that becomes a child and returns the depth it
 // adds (0 for scalars).
@@ -56,7 +68,7 @@ func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value
 	}
 	start := len(d.vals)
 	d.vals = append(d.vals, items...)
-	d.vals = append(d.vals, make([]Value, capacity-len(items))...)
+	d.vals = d.extendVals(capacity - len(items))
 	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(len(items)), cap: uint32(capacity), depth: depth + 1,
 		unhash: kind == KindTuple && unhash})
 	if d.arenaFull() {
@@ -92,7 +104,7 @@ func (d *Decoder) grow(v Value, items []Value) *errLimit {
 		}
 		start := len(d.vals)
 		d.vals = append(d.vals, d.vals[o.start:o.start+o.n]...)
-		d.vals = append(d.vals, make([]Value, newCap-int(o.n))...)
+		d.vals = d.extendVals(newCap - int(o.n))
 		o.start, o.cap = uint32(start), uint32(newCap)
 		if d.arenaFull() {
 			return errTooMany

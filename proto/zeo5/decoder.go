@@ -92,6 +92,8 @@ type Decoder struct {
 	objs  []obj
 	nvals int // values created for this payload (MaxValues)
 
+	mpFrames []mpFrame // open msgpack containers
+
 	// pickle machine state
 	stack   []Value
 	marks   []mark

@@ -58,8 +58,7 @@ func (p *mpState) uint(width int) (uint64, error) {
 
 func (d *Decoder) decodeMsgpack() (Value, error) {
 	p := mpState{d: d, src: d.src}
-	var stackBuf [16]mpFrame
-	frames := stackBuf[:0]
+	frames := d.mpFrames[:0] // kept for reuse on success
 	var root Value
 	for {
 		if p.pos >= len(p.src) {
@@ -137,6 +136,7 @@ func (d *Decoder) decodeMsgpack() (Value, error) {
 				p.at, p.op = p.pos, p.src[p.pos]
 				return Value{}, p.fail(ErrTrailingBytes, "")
 			}
+			d.mpFrames = frames
 			return root, nil
 		}
 	}
@@ -250,7 +250,7 @@ func (p *mpState) container(kind Kind, n uint64) (Value, int, error) {
 		return Value{}, 0, p.fail(ErrTooLarge, "more values than MaxValues")
 	}
 	start := len(d.vals)
-	d.vals = append(d.vals, make([]Value, slots)...)
+	d.vals = d.extendVals(int(slots))
 	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(slots), cap: uint32(slots), depth: 1})
 	v := Value{kind: kind, off: uint32(p.at), x: uint64(len(d.objs) - 1)}
 	return v, int(slots), nil

@@ -186,6 +186,10 @@ func (w *Writer) Bin(b []byte) {
 // Str writes a str; s must be valid UTF-8.
 func (w *Writer) Str(s string) {
 	if w.pre() {
+		if uint64(len(s)) > math.MaxUint32 {
+			w.fail(ErrNotEncodable)
+			return
+		}
 		if w.enc == Pickle {
 			w.buf = appendPickleStr(w.buf, s)
 		} else {
@@ -198,6 +202,10 @@ func (w *Writer) Str(s string) {
 // StrBytes writes a str given as UTF-8 bytes.
 func (w *Writer) StrBytes(s []byte) {
 	if w.pre() {
+		if uint64(len(s)) > math.MaxUint32 {
+			w.fail(ErrNotEncodable)
+			return
+		}
 		w.buf = appendScalar(w.buf, w.enc, Str(s))
 		w.post()
 	}
