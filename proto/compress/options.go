@@ -6,8 +6,10 @@ import "fmt"
 
 // Options tune a Compressor. The zero value means the defaults.
 type Options struct {
-	// Level is the codec's compression level; 0 means the codec's default.
-	//   Zlib: 1 (fastest) to 9 (smallest), or -1 for zlib's default.
+	// Level is the codec's compression level; 0 means the codec's default
+	// (zlib: the library's level 5, close to zlib's 6 that zc.zlibstorage
+	// uses; zstd: its default speed; s2: 1).
+	//   Zlib: 1 (fastest) to 9 (smallest), or -1 for the default.
 	//   Zstd: 1 to 22, as the zstd command's levels; they map to the
 	//         encoder's four speeds (fastest, default, better, best).
 	//   S2:   1 (fast), 2 (better), 3 (best).
