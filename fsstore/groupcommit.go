@@ -228,9 +228,9 @@ func (p *pipeline) abortLocked(t *Txn) error {
 	if i < 0 {
 		return &proto.StorageTransactionError{Msg: "tpc_abort: transaction is not voted"}
 	}
-	later := p.voted[i+1:]
 	t.state = txnAborted
 	p.voted = slices.Delete(p.voted, i, i+1)
+	later := p.voted[i:]
 	for j := range t.recs {
 		if p.inflight[t.recs[j].oid] == t {
 			delete(p.inflight, t.recs[j].oid)
