@@ -150,14 +150,14 @@ func BenchmarkInvalidateTransaction(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeRecorded decodes every RPC frame of a recorded session
-// (one op = the whole session).
+// BenchmarkDecodeRecorded decodes every RPC frame of a recorded conversation
+// (one op = the whole recording).
 func BenchmarkDecodeRecorded(b *testing.B) {
 	for _, mode := range modes {
 		b.Run(mode.name, func(b *testing.B) {
 			var frames [][]byte
 			var total int64
-			for _, r := range loadSession(b, mode.name) {
+			for _, r := range loadRecording(b, mode.name) {
 				if isRPC(r.Kind) {
 					frames = append(frames, r.payload)
 					total += int64(len(r.payload))
@@ -183,7 +183,7 @@ func BenchmarkReencodeRecorded(b *testing.B) {
 	for _, mode := range modes {
 		b.Run(mode.name, func(b *testing.B) {
 			var frames [][]byte
-			for _, r := range loadSession(b, mode.name) {
+			for _, r := range loadRecording(b, mode.name) {
 				if isRPC(r.Kind) {
 					frames = append(frames, r.payload)
 				}

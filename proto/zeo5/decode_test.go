@@ -1,4 +1,4 @@
-// Decoding every recorded frame of both sessions, re-encoding it byte for
+// Decoding every recorded frame of both recordings, re-encoding it byte for
 // byte, the spec's hex examples, streams and truncated prefixes.
 
 package zeo5
@@ -15,7 +15,7 @@ import (
 func TestRecordedFramesDecodeAndReencode(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
-			recs := loadSession(t, mode.name)
+			recs := loadRecording(t, mode.name)
 			var d Decoder
 			w := NewWriter(mode.enc, nil)
 			n := 0
@@ -96,7 +96,7 @@ func checkHandshake(t *testing.T, r record) {
 // direction and reads it back with ReadFrame, feeding it in uneven pieces.
 func TestRecordedStreams(t *testing.T) {
 	for _, mode := range modes {
-		recs := loadSession(t, mode.name)
+		recs := loadRecording(t, mode.name)
 		streams := map[[2]int][]record{}
 		for _, r := range recs {
 			dir := 0
@@ -247,7 +247,7 @@ func TestSpecHexExamples(t *testing.T) {
 func TestTruncatedPrefixes(t *testing.T) {
 	for _, mode := range modes {
 		var d Decoder
-		for _, r := range loadSession(t, mode.name) {
+		for _, r := range loadRecording(t, mode.name) {
 			if !isRPC(r.Kind) {
 				continue
 			}

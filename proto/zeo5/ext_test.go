@@ -26,7 +26,7 @@ func TestExtensionFromRecordedTpcBegin(t *testing.T) {
 		}
 		var d Decoder
 		nonEmpty := 0
-		for _, r := range loadSession(t, mode.name) {
+		for _, r := range loadRecording(t, mode.name) {
 			if !isRPC(r.Kind) {
 				continue
 			}

@@ -37,17 +37,17 @@ var modes = []struct {
 	enc  Encoding
 }{{"pickle", Pickle}, {"msgpack", Msgpack}}
 
-func loadSession(tb testing.TB, mode string) []record {
+func loadRecording(tb testing.TB, mode string) []record {
 	tb.Helper()
 	path := prototest.Fixture(tb, "zeo-wire/"+mode+"/session.jsonl")
-	recs, err := readSession(path)
+	recs, err := readRecording(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return recs
 }
 
-func readSession(path string) ([]record, error) {
+func readRecording(path string) ([]record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func recordedMessages(mode string) [][]byte {
 	if err != nil {
 		return nil
 	}
-	recs, err := readSession(filepath.Join(root, "..", "shared", "fixtures", "zeo-wire", mode, "session.jsonl"))
+	recs, err := readRecording(filepath.Join(root, "..", "shared", "fixtures", "zeo-wire", mode, "session.jsonl"))
 	if err != nil {
 		return nil
 	}

@@ -25,8 +25,9 @@ var FileStorageInterfaces = []Interface{
 	{"zope.interface", "Interface"},
 }
 
-// flush moves a hot-path helper's output into the Writer, which must be
-// between messages.
+// ready checks that the Writer is between messages before a hot-path
+// helper appends a whole frame to its buffer; a pending error is returned
+// (and cleared, as EndMessage does).
 func (w *Writer) ready() error {
 	if w.err != nil {
 		err := w.err

@@ -92,7 +92,7 @@ func TestRebuildServerFrames(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			exts := serverExtensions(t, mode.name)
-			recs := loadSession(t, mode.name)
+			recs := loadRecording(t, mode.name)
 			calls := map[[2]string]string{} // (conn, msgid bytes) -> method
 			var d Decoder
 			w := NewWriter(mode.enc, nil)
@@ -246,7 +246,7 @@ func rebuildFrame(t *testing.T, w *Writer, d *Decoder, m *Message, method string
 // start string from the time it names.
 func TestRuokJSON(t *testing.T) {
 	for _, mode := range modes {
-		for _, r := range loadSession(t, mode.name) {
+		for _, r := range loadRecording(t, mode.name) {
 			if r.Kind != "ruok-json" {
 				continue
 			}
