@@ -200,6 +200,16 @@ func (p *parser) directive(file string, lineno int, rest string, cur *section) e
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(file), path)
 	}
+	if abs, err := filepath.Abs(path); err == nil {
+		for _, open := range p.including {
+			if open == abs {
+				return fail("cannot include %s: it is already being read (an include cycle)", path)
+			}
+		}
+	}
+	if len(p.including) >= maxIncludeDepth {
+		return fail("cannot include %s: includes nested deeper than %d", path, maxIncludeDepth)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return &Error{File: file, Line: lineno, Msg: fmt.Sprintf("cannot include %s: %v", path, unwrapPathError(err)), Err: err}

@@ -209,7 +209,7 @@ func TestBadConfigs(t *testing.T) {
 		{"open brace", "<zeo>\npid-filename ${a\n</zeo>\n", `zeo.conf:2: '${' not followed by a name and '}'`},
 		{"undefined env", "<zeo>\npid-filename $(GOZEO_SURELY_UNSET_VAR)\n</zeo>\n", `zeo.conf:2: no environment variable "GOZEO_SURELY_UNSET_VAR"`},
 		{"include missing", "\n%include " + in("none.conf") + "\n", `zeo.conf:2: cannot include ` + in("none.conf") + `: no such file or directory`},
-		{"include loop", "%include " + in("loop.conf") + "\n", in("loop.conf") + `: included recursively`},
+		{"include loop", "%include " + in("loop.conf") + "\n", in("loop.conf") + `:1: cannot include ` + in("loop.conf") + `: it is already being read (an include cycle)`},
 		{"include unbalanced", "%include " + in("open.inc") + "\n</zeo>\n", in("open.inc") + `:1: section <zeo> is not closed`},
 		{"error in include", "<zeo>\n%include " + in("badkey.inc") + "\n</zeo>\n", in("badkey.inc") + `:3: unknown key "adress" in <zeo>`},
 		{"long line", "<zeo>\npid-filename " + strings.Repeat("x", maxLineLength) + "\n</zeo>\n", `zeo.conf:2: line longer than 1048576 bytes`},
