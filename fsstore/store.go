@@ -47,8 +47,9 @@ type Store struct {
 	nextOid proto.Oid // next oid NewOIDs hands out
 	oidMark proto.Oid // persisted high-water mark
 
-	packing atomic.Bool
-	pins    sync.WaitGroup // readers working without the lock (Verify)
+	packing   atomic.Bool
+	usedIndex bool           // the index file was used at open (for tests and logs)
+	pins      sync.WaitGroup // readers working without the lock (Verify)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -156,6 +157,7 @@ func (s *Store) openScan(b []byte, size int64) error {
 	if !s.opts.NoIndex {
 		ix, start, ltid = s.loadIndexFile(b, size)
 	}
+	s.usedIndex = ix != nil
 	if ix == nil {
 		ix, start, ltid = newIndex(), MagicSize, proto.ZeroTid
 	}

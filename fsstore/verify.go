@@ -40,7 +40,7 @@ const maxWarnings = 100
 // fail records the first problem and returns it as a RecordError.
 func (vf *verifier) fail(pos int64, kind string, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	vf.rep.Problem, vf.rep.ProblemPos = msg, pos
+	vf.rep.Problem, vf.rep.ProblemPos, vf.rep.Size = msg, pos, vf.pos
 	return &RecordError{Path: vf.v.path, Pos: pos, Kind: kind, Op: "verify", Err: errors.New(msg)}
 }
 
