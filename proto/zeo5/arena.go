@@ -54,11 +54,15 @@ func (d *Decoder) embed(v Value) uint16 {
 func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value, *errLimit) {
 	var depth uint16
 	unhash := false
-	for _, it := range items {
-		if dd := d.embed(it); dd > depth {
-			depth = dd
+	for i := range items {
+		it := &items[i]
+		if it.kind < KindTuple || it.kind > KindObject {
+			continue
 		}
-		unhash = unhash || !d.hashable(it)
+		c := &d.objs[it.x]
+		c.sealed = true
+		depth = max(depth, c.depth)
+		unhash = unhash || it.kind == KindList || it.kind == KindMap || c.unhash
 	}
 	if int(depth)+1 > d.opts.MaxDepth {
 		return Value{}, errTooDeep
@@ -69,11 +73,14 @@ func (d *Decoder) newObj(kind Kind, items []Value, capacity int, off int) (Value
 	start := len(d.vals)
 	d.vals = append(d.vals, items...)
 	d.vals = d.extendVals(capacity - len(items))
-	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(len(items)), cap: uint32(capacity), depth: depth + 1,
-		unhash: kind == KindTuple && unhash})
 	if d.arenaFull() {
 		return Value{}, errTooMany
 	}
+	// Filled in place: building the struct and copying it is slower.
+	d.objs = append(d.objs, obj{})
+	o := &d.objs[len(d.objs)-1]
+	o.start, o.n, o.cap, o.depth = uint32(start), uint32(len(items)), uint32(capacity), depth+1
+	o.unhash = kind == KindTuple && unhash
 	return Value{kind: kind, off: uint32(off), x: uint64(len(d.objs) - 1)}, nil
 }
 

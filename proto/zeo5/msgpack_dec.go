@@ -251,7 +251,9 @@ func (p *mpState) container(kind Kind, n uint64) (Value, int, error) {
 	}
 	start := len(d.vals)
 	d.vals = d.extendVals(int(slots))
-	d.objs = append(d.objs, obj{start: uint32(start), n: uint32(slots), cap: uint32(slots), depth: 1})
+	d.objs = append(d.objs, obj{})
+	o := &d.objs[len(d.objs)-1]
+	o.start, o.n, o.cap, o.depth = uint32(start), uint32(slots), uint32(slots), 1
 	v := Value{kind: kind, off: uint32(p.at), x: uint64(len(d.objs) - 1)}
 	return v, int(slots), nil
 }
