@@ -13,22 +13,6 @@ import (
 	"github.com/gozeo/gozeo/proto"
 )
 
-// Stats are a cache's counters since it was opened.
-type Stats struct {
-	Hits          int64 // loads served (current or non-current)
-	Misses        int64 // loads not served
-	Stores        int64 // records written (excluding no-op duplicates)
-	Evictions     int64 // records evicted to make room
-	Invalidations int64 // current records invalidated or dropped
-	Rejected      int64 // stores refused by the policy's admission test
-	TooBig        int64 // stores not cached because the record exceeds the file
-	Corrupt       int64 // records dropped because a checksum or field failed
-	Rearranged    int64 // hit records copied forward (FIFO rearrangement)
-	BytesUsed     int64 // bytes held by records, headers included
-	Size          int64 // the file size
-	Objects       int   // records held (current and non-current)
-}
-
 // Cache is a ZEO client cache: a fixed-size file, mapped into memory and
 // written round like a ring, holding object revisions keyed by oid and
 // start tid. All methods are safe for concurrent use; one mutex guards the
@@ -76,7 +60,7 @@ func (c *Cache) Load(oid proto.Oid, dst []byte) (data []byte, start proto.Tid, o
 	data, start, ok = c.loadCurrentLocked(oid, dst, proto.MaxTid)
 	if !ok {
 		c.st.Misses++
-		c.trace(TraceLoadMiss, oid, 0, 0, 0)
+		c.traceLocked(TraceLoadMiss, oid, 0, 0, 0)
 		return dst[:0], 0, false
 	}
 	return data, start, ok
@@ -94,7 +78,7 @@ func (c *Cache) loadCurrentLocked(oid proto.Oid, dst []byte, before proto.Tid) (
 		return nil, 0, false
 	}
 	c.st.Hits++
-	c.trace(TraceLoadHit, oid, h.start, 0, len(data))
+	c.traceLocked(TraceLoadHit, oid, h.start, 0, len(data))
 	behind := c.ring - off
 	if behind < 0 {
 		behind += c.size - headerSize
@@ -122,7 +106,7 @@ func (c *Cache) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data []
 		if before <= e.end {
 			if data, h, ok := c.readRecordLocked(e.off, oid, dst); ok {
 				c.st.Hits++
-				c.trace(TraceLoadBeforeHit, oid, h.start, h.end, len(data))
+				c.traceLocked(TraceLoadBeforeHit, oid, h.start, h.end, len(data))
 				return data, h.start, h.end, true
 			}
 		}
@@ -131,7 +115,7 @@ func (c *Cache) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data []
 		return data, start, proto.ZeroTid, true
 	}
 	c.st.Misses++
-	c.trace(TraceLoadBeforeMiss, oid, 0, before, 0)
+	c.traceLocked(TraceLoadBeforeMiss, oid, 0, before, 0)
 	return dst[:0], 0, 0, false
 }
 
@@ -157,12 +141,12 @@ func (c *Cache) Store(oid proto.Oid, start, end proto.Tid, data []byte) error {
 			}
 			return &OpError{Op: "store", Oid: oid, Err: ErrCurrentConflict}
 		}
-		c.trace(TraceStore, oid, start, 0, len(data))
+		c.traceLocked(TraceStore, oid, start, 0, len(data))
 	} else {
 		if c.idx.ncFind(oid, start) != 0 {
 			return nil
 		}
-		c.trace(TraceStoreNonCurrent, oid, start, end, len(data))
+		c.traceLocked(TraceStoreNonCurrent, oid, start, end, len(data))
 	}
 	n := recordSize(len(data))
 	if n > c.size-headerSize || uint64(len(data)) > 1<<32-1 {
@@ -192,7 +176,7 @@ func (c *Cache) Invalidate(oid proto.Oid, tid proto.Tid) {
 	}
 	off, ok := c.idx.current[oid]
 	if !ok {
-		c.trace(TraceInvalidateMiss, oid, tid, 0, 0)
+		c.traceLocked(TraceInvalidateMiss, oid, tid, 0, 0)
 		return
 	}
 	start := c.startAt(off)
@@ -200,7 +184,7 @@ func (c *Cache) Invalidate(oid proto.Oid, tid proto.Tid) {
 	case tid == proto.ZeroTid:
 		c.freeRecordLocked(off, oid, start, true)
 		c.st.Invalidations++
-		c.trace(TraceInvalidateDrop, oid, tid, 0, 0)
+		c.traceLocked(TraceInvalidateDrop, oid, tid, 0, 0)
 	case tid == start:
 		c.log.Warn("cache: ignoring invalidation with the same tid as the current revision",
 			"oid", oid.Repr(), "tid", tid.String())
@@ -211,7 +195,7 @@ func (c *Cache) Invalidate(oid proto.Oid, tid proto.Tid) {
 			"oid", oid.Repr(), "tid", tid.String(), "start", start.String())
 		c.freeRecordLocked(off, oid, start, true)
 		c.st.Invalidations++
-		c.trace(TraceInvalidateDrop, oid, tid, 0, 0)
+		c.traceLocked(TraceInvalidateDrop, oid, tid, 0, 0)
 	default:
 		if slot := c.idx.ncFind(oid, start); slot != 0 {
 			// A duplicate non-current copy of this revision: drop it.
@@ -221,7 +205,7 @@ func (c *Cache) Invalidate(oid proto.Oid, tid proto.Tid) {
 		delete(c.idx.current, oid)
 		c.idx.ncAdd(oid, start, tid, off)
 		c.st.Invalidations++
-		c.trace(TraceInvalidateKeep, oid, tid, 0, 0)
+		c.traceLocked(TraceInvalidateKeep, oid, tid, 0, 0)
 	}
 }
 
@@ -253,37 +237,6 @@ func (c *Cache) writeLastTidLocked(tid proto.Tid) {
 	putSlot(c.buf, c.slot, tid, c.slotGen)
 	c.lastTid = tid
 }
-
-// LastTid returns the last tid recorded with SetLastTid (ZeroTid if none).
-func (c *Cache) LastTid() proto.Tid {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lastTid
-}
-
-// Len returns the number of records cached (current and non-current).
-func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.idx.len()
-}
-
-// Stats returns the counters.
-func (c *Cache) Stats() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.st
-	s.BytesUsed = c.bytesUsed
-	s.Size = c.size
-	s.Objects = c.idx.len()
-	return s
-}
-
-// Policy returns the cache's policy.
-func (c *Cache) Policy() Policy { return c.policy }
-
-// Path returns the cache file's path ("" when transient or in memory).
-func (c *Cache) Path() string { return c.path }
 
 // Clear empties the cache and resets its last tid to ZeroTid.
 func (c *Cache) Clear() error {

@@ -56,7 +56,9 @@ search:
 }
 
 // blockAt returns the kind and size of the block at off, which the index
-// and the ring keep on a block boundary of a valid chain.
+// and the ring keep on a block boundary of a valid chain. This accessor and
+// the three below read the mapping: callers hold c.mu, or own the cache
+// alone (recover, before Open returns it).
 func (c *Cache) blockAt(off int64) (kind byte, size int64) {
 	w := wordAt(c.buf, off)
 	return byte(w), int64(w >> 16)

@@ -142,8 +142,8 @@ func openTracer(path string, clock func() int64) (*tracer, error) {
 	return &tracer{f: f, path: path, buf: make([]byte, 0, traceBufferSize), clock: clock}, nil
 }
 
-// trace records one event if tracing is on. REQUIRES: c.mu.
-func (c *Cache) trace(code byte, oid proto.Oid, start, end proto.Tid, dlen int) {
+// traceLocked records one event if tracing is on. REQUIRES: c.mu.
+func (c *Cache) traceLocked(code byte, oid proto.Oid, start, end proto.Tid, dlen int) {
 	t := c.tr
 	if t == nil {
 		return

@@ -95,6 +95,7 @@ func TestTraceEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Load(1, nil)
+	checkOpen(t, m)
 	m.Close()
 	if _, err := os.Stat(tp); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("in-memory cache traced through the environment: %v", err)
