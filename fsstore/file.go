@@ -160,5 +160,5 @@ func readData(src source, pos int64, dst []byte) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	return v.appendData(dst, h.Oid, pos, h, "read", false)
+	return v.appendData(dst, h.Oid, pos, h, "read", nil)
 }

@@ -310,6 +310,7 @@ func (p *pipeline) commitReady() {
 		}
 		if err == nil {
 			err = s.m.grow(end) // before the commit point, so a failure leaves 'c' records
+			s.res.grow(int64(len(s.m.cur)))
 		}
 		if err == nil && needData {
 			err = p.sync()
@@ -388,6 +389,7 @@ func (s *Store) publish(batch []*Txn, end int64) {
 	}
 	s.pos = end
 	s.mu.Unlock()
+	s.res.mark(batch[0].tpos, end-batch[0].tpos) // just written: in the page cache
 	s.oidMu.Lock()
 	for _, t := range batch {
 		for i := range t.recs {

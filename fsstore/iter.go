@@ -223,7 +223,7 @@ func (r *RecordIterator) Next() (rec proto.DataRecord, ok bool, err error) {
 			return rec, false, recErr(v.path, pos, kindData, "iterate", "backpointer %d does not point backwards", h.Back)
 		}
 		rec.DataTxn = bh.Tid
-		r.data, err = v.appendData(r.data[:0], h.Oid, pos, h, "iterate", false)
+		r.data, err = v.appendData(r.data[:0], h.Oid, pos, h, "iterate", nil)
 		var pk *proto.POSKeyError
 		switch {
 		case err == nil:
@@ -264,7 +264,7 @@ func (s *Store) RecordIterNext(next proto.Oid, dst []byte) (rec proto.DataRecord
 		if err != nil {
 			return rec, 0, false, err
 		}
-		data, err := v.appendData(dst, oid, pos, h, "record_iternext", false)
+		data, err := v.appendData(dst, oid, pos, h, "record_iternext", nil)
 		var pk *proto.POSKeyError
 		if errors.As(err, &pk) {
 			if oid == ^proto.Oid(0) {

@@ -30,7 +30,7 @@ func (s *Store) Load(oid proto.Oid, dst []byte) (data []byte, serial proto.Tid, 
 	if err != nil {
 		return dst, 0, err
 	}
-	data, err = v.appendData(dst, oid, pos, h, "load", false)
+	data, err = v.appendData(dst, oid, pos, h, "load", nil)
 	if err != nil {
 		return dst, 0, err
 	}
@@ -44,18 +44,23 @@ func (s *Store) Load(oid proto.Oid, dst []byte) (data []byte, serial proto.Tid, 
 // history was packed away); *proto.POSKeyError for an unknown oid or when
 // the revision found has no data.
 func (s *Store) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data []byte, start, end proto.Tid, err error) {
-	return s.loadBefore(oid, before, dst, false)
+	return s.loadBefore(oid, before, dst, nil)
 }
 
 // TryLoadBefore is LoadBefore that never waits for the disk: when a page
 // it would read is not in the page cache, it returns ErrWouldBlock without
-// touching it. It allocates nothing (errors aside). The server calls it on
-// its event loop and falls back to LoadBefore on a worker.
+// touching it. Residency comes from a per-page bitmap (set by mincore and
+// by the store's own writes, rebuilt from mincore every second), with an
+// exact mincore for pages the bitmap does not know, so a page evicted in
+// the last second can still fault. It allocates nothing (errors aside).
+// The server calls it on its event loop and falls back to LoadBefore on a
+// worker.
 func (s *Store) TryLoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data []byte, start, end proto.Tid, err error) {
-	return s.loadBefore(oid, before, dst, true)
+	s.startRefresher()
+	return s.loadBefore(oid, before, dst, &s.res)
 }
 
-func (s *Store) loadBefore(oid proto.Oid, before proto.Tid, dst []byte, try bool) ([]byte, proto.Tid, proto.Tid, error) {
+func (s *Store) loadBefore(oid proto.Oid, before proto.Tid, dst []byte, try *residency) ([]byte, proto.Tid, proto.Tid, error) {
 	v, err := s.rlock()
 	if err != nil {
 		return dst, 0, 0, err
@@ -68,7 +73,7 @@ func (s *Store) loadBefore(oid proto.Oid, before proto.Tid, dst []byte, try bool
 	var end proto.Tid
 	var h DataHeader
 	for {
-		if try && !resident(v.b, pos, DataHeaderSize+BackSize) {
+		if try != nil && !try.check(v.b, pos, DataHeaderSize+BackSize) {
 			return dst, 0, 0, ErrWouldBlock
 		}
 		if h, err = v.dataHeaderOf(oid, pos, "loadBefore"); err != nil {
@@ -111,7 +116,7 @@ func (s *Store) LoadSerial(oid proto.Oid, serial proto.Tid, dst []byte) ([]byte,
 			return dst, err
 		}
 		if h.Tid == serial {
-			return v.appendData(dst, oid, pos, h, "loadSerial", false)
+			return v.appendData(dst, oid, pos, h, "loadSerial", nil)
 		}
 		if h.Tid < serial || h.Prev == 0 {
 			return dst, &proto.POSKeyError{Oid: oid}

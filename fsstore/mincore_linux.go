@@ -45,3 +45,14 @@ func resident(m []byte, off, n int64) bool {
 	}
 	return true
 }
+
+// mincoreVec fills vec (one byte per page, bit 0 = resident) for m, which
+// starts on a page boundary.
+func mincoreVec(m []byte, vec []byte) bool {
+	if len(m) == 0 {
+		return true
+	}
+	_, _, errno := unix.Syscall(unix.SYS_MINCORE,
+		uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0])))
+	return errno == 0
+}

@@ -6,3 +6,5 @@
 package fsstore
 
 func resident(m []byte, off, n int64) bool { return n <= 0 }
+
+func mincoreVec(m []byte, vec []byte) bool { return false }

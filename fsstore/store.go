@@ -41,7 +41,8 @@ type Store struct {
 	ltid      proto.Tid // last committed tid
 	ntxn      int       // committed transactions seen since open
 
-	pipe pipeline // the commit pipeline (groupcommit.go)
+	pipe pipeline  // the commit pipeline (groupcommit.go)
+	res  residency // page residency for TryLoadBefore (resident.go)
 
 	oidMu   sync.Mutex
 	nextOid proto.Oid // next oid NewOIDs hands out
@@ -185,6 +186,7 @@ func (s *Store) openScan(b []byte, size int64) error {
 		}
 	}
 	s.idx, s.pos, s.ltid, s.ntxn, s.data = ix, sc.pos, sc.ltid, sc.ntxn, b
+	s.res.grow(int64(len(b)))
 	s.initOIDs()
 	if !s.readOnly {
 		s.pipe.init(s)
@@ -202,6 +204,7 @@ func (s *Store) Close() error {
 
 func (s *Store) close() error {
 	var errs []error
+	s.stopRefresher()
 	if !s.readOnly {
 		errs = append(errs, s.pipe.shutdown())
 	}

@@ -213,7 +213,7 @@ func (t *Txn) sameAsUndone(v *view, oid proto.Oid, pos int64, li int, ipos int64
 	if err != nil {
 		return false, err
 	}
-	up, hu, err := v.resolve(oid, pos, hu, "undo", false)
+	up, hu, err := v.resolve(oid, pos, hu, "undo", nil)
 	if err != nil {
 		return false, err
 	}

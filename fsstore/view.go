@@ -62,8 +62,8 @@ func (v *view) pickle(pos int64, h *DataHeader) []byte {
 // resolve follows h's backpointer chain to the record that holds the
 // pickle, returning its position and header. A chain that ends in 0 gives
 // *proto.POSKeyError. With try set, it returns ErrWouldBlock before
-// touching a page that is not resident.
-func (v *view) resolve(oid proto.Oid, pos int64, h DataHeader, op string, try bool) (int64, DataHeader, error) {
+// touching a page that try does not know to be resident.
+func (v *view) resolve(oid proto.Oid, pos int64, h DataHeader, op string, try *residency) (int64, DataHeader, error) {
 	for h.Plen == 0 {
 		if h.Back == 0 {
 			return pos, h, &proto.POSKeyError{Oid: oid}
@@ -72,7 +72,7 @@ func (v *view) resolve(oid proto.Oid, pos int64, h DataHeader, op string, try bo
 			return pos, h, recErr(v.path, pos, kindData, op, "backpointer %d does not point backwards", h.Back)
 		}
 		pos = int64(h.Back)
-		if try && !resident(v.b, pos, DataHeaderSize+BackSize) {
+		if try != nil && !try.check(v.b, pos, DataHeaderSize+BackSize) {
 			return pos, h, ErrWouldBlock
 		}
 		var err error
@@ -84,12 +84,12 @@ func (v *view) resolve(oid proto.Oid, pos int64, h DataHeader, op string, try bo
 }
 
 // appendData appends the pickle the record at pos stands for.
-func (v *view) appendData(dst []byte, oid proto.Oid, pos int64, h DataHeader, op string, try bool) ([]byte, error) {
+func (v *view) appendData(dst []byte, oid proto.Oid, pos int64, h DataHeader, op string, try *residency) ([]byte, error) {
 	pos, h, err := v.resolve(oid, pos, h, op, try)
 	if err != nil {
 		return dst, err
 	}
-	if try && !resident(v.b, pos+DataHeaderSize, int64(h.Plen)) {
+	if try != nil && !try.check(v.b, pos+DataHeaderSize, int64(h.Plen)) {
 		return dst, ErrWouldBlock
 	}
 	return append(dst, v.pickle(pos, &h)...), nil
@@ -106,11 +106,11 @@ func (v *view) sameData(oid proto.Oid, a, b int64, op string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	pa, ha, err := v.resolve(oid, a, ha, op, false)
+	pa, ha, err := v.resolve(oid, a, ha, op, nil)
 	if err != nil {
 		return false, err
 	}
-	pb, hb, err := v.resolve(oid, b, hb, op, false)
+	pb, hb, err := v.resolve(oid, b, hb, op, nil)
 	if err != nil {
 		return false, err
 	}
