@@ -1,6 +1,7 @@
 package tinylfu
 
 import (
+	"flag"
 	"math/rand/v2"
 	"testing"
 )
@@ -111,5 +112,33 @@ func TestSketchNoAllocs(t *testing.T) {
 	s := NewSketch(1024)
 	if n := testing.AllocsPerRun(100, func() { s.Add(Hash(3)); _ = s.Estimate(Hash(3)) }); n != 0 {
 		t.Fatalf("Add+Estimate allocate %v times", n)
+	}
+}
+
+var long = flag.Bool("long", false, "run the large sketch accuracy test")
+
+// TestSketchAccuracyLong: a million adds over 100,000 zipf keys into
+// 65,536 counters per row; the heaviest keys' estimates stay within the
+// count-min bound e*N/w of the truth (capped at MaxCount).
+func TestSketchAccuracyLong(t *testing.T) {
+	if !*long {
+		t.Skip("-long not set")
+	}
+	s := NewSketch(1 << 16)
+	r := rand.New(rand.NewPCG(5, 5))
+	z := rand.NewZipf(r, 1.2, 1, 99999)
+	truth := map[uint64]int{}
+	const n = 1000000
+	for i := 0; i < n; i++ {
+		k := z.Uint64()
+		truth[k]++
+		s.Add(Hash(k))
+	}
+	slack := 272 * n / 100 / (1 << 16)
+	for k, c := range truth {
+		got, want := int(s.Estimate(Hash(k))), min(c, MaxCount)
+		if got < want || got > min(want+slack, MaxCount) {
+			t.Fatalf("key %d: estimate %d, true %d (slack %d)", k, got, c, slack)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"errors"
+	"flag"
 	"path/filepath"
 	"testing"
 
@@ -218,5 +219,32 @@ func TestSimulateNonCurrent(t *testing.T) {
 	}
 	if r := s.Result(); r.Loads != 6 || r.Hits != 4 || r.Fetches != 1 || r.Invalidations != 2 || r.Errors != 0 {
 		t.Fatalf("%+v", r)
+	}
+}
+
+var long = flag.Bool("long", false, "compare the policies over more workloads and sizes")
+
+// TestTinyLFUBeatsFIFOLong widens the comparison under -long: a shifting
+// hot set, other clients' commits, and more sizes.
+func TestTinyLFUBeatsFIFOLong(t *testing.T) {
+	if !*long {
+		t.Skip("-long not set")
+	}
+	for _, cfg := range []GenConfig{
+		{Seed: 2, Objects: 20000, Loads: 1000000, ZipfS: 1.05, ScanEvery: 20000, ScanLength: 10000},
+		{Seed: 3, Objects: 5000, Loads: 300000, ZipfS: 1.1, ScanEvery: 10000, ScanLength: 3000, ShiftEvery: 20000, CommitEvery: 50},
+	} {
+		res, err := Simulate(GenerateEvents(cfg), SimConfig{Sizes: []int64{512 << 10, 2 << 20, 8 << 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(res) / 2
+		for i := 0; i < n; i++ {
+			f, l := res[i], res[n+i]
+			t.Logf("seed %d size %s: fifo %.2f%% tinylfu %.2f%%", cfg.Seed, commas(f.Size), f.HitRatio(), l.HitRatio())
+			if l.HitRatio() <= f.HitRatio() {
+				t.Errorf("seed %d size %d: tinylfu %.2f%% <= fifo %.2f%%", cfg.Seed, f.Size, l.HitRatio(), f.HitRatio())
+			}
+		}
 	}
 }
