@@ -38,6 +38,9 @@ func seedImage(t testing.TB, p Policy, h hostile) []byte {
 		c.Store(oid, tid(100+i), 0, payload(oid, tid(100+i), 40+i))
 	}
 	c.SetLastTid(1000)
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
 	c.Close()
 	b, err := os.ReadFile(path)
 	if err != nil {

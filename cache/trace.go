@@ -121,14 +121,13 @@ func DecodeTraceRecord(src []byte) (r TraceRecord, n int, err error) {
 }
 
 // tracer appends trace records to a file through a fixed buffer. It is
-// used under the cache mutex. The first write error disables it with one
-// log line.
+// used under the cache mutex. The first write error closes it with one log
+// line, and the cache carries on untraced.
 type tracer struct {
 	f     *os.File
 	path  string
 	buf   []byte
 	clock func() int64
-	err   error
 }
 
 func openTracer(path string, clock func() int64) (*tracer, error) {

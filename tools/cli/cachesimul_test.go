@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/xml"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -45,12 +47,22 @@ func TestCacheSimulTableAndPlots(t *testing.T) {
 		}
 		switch ext {
 		case ".png":
-			if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || len(b) < 1000 {
-				t.Fatalf("not a PNG: %d bytes %q", len(b), b[:min(8, len(b))])
+			img, err := png.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("not a PNG: %v", err)
+			}
+			if r := img.Bounds(); r.Dx() < 500 || r.Dy() < 300 {
+				t.Fatalf("PNG of %v", r)
 			}
 		case ".svg":
-			if !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("tinylfu")) {
-				t.Fatalf("not an SVG with the legend: %.200s", b)
+			var doc struct {
+				XMLName xml.Name
+			}
+			if err := xml.Unmarshal(b, &doc); err != nil || doc.XMLName.Local != "svg" {
+				t.Fatalf("not an SVG document: %v %v", doc.XMLName, err)
+			}
+			if !bytes.Contains(b, []byte("tinylfu")) || !bytes.Contains(b, []byte("256 KB")) {
+				t.Fatalf("SVG lacks the legend or the size ticks")
 			}
 		}
 	}
