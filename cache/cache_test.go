@@ -278,6 +278,10 @@ func TestOptions(t *testing.T) {
 	if _, err := OpenMemory(&Options{Size: MaxSize + 8}); !errors.Is(err, ErrBadOptions) {
 		t.Fatalf("huge size: %v", err)
 	}
+	c := openTest(t, "", nil) // nil options: the defaults
+	if st := c.Stats(); st.Size != DefaultSize || c.Policy() != FIFO {
+		t.Fatalf("nil options: size %d policy %v", st.Size, c.Policy())
+	}
 	o := (*Options)(nil).withDefaults()
 	if o.Size != DefaultSize || o.Policy != FIFO || o.Logger == nil {
 		t.Fatalf("defaults %+v", o)

@@ -16,20 +16,27 @@ import (
 // the high nibble is the operation, the low one the outcome (0/2/4 miss,
 // A/C/E hit).
 const (
-	TraceRestart            = 0x00 // trace opened (the cache was opened)
-	TraceInvalidateMiss     = 0x10 // invalidate: no current record
-	TraceInvalidateVersion  = 0x1A // invalidate, version (historic, never written)
-	TraceInvalidateKeep     = 0x1C // invalidate: current record kept as non-current
-	TraceInvalidateDrop     = 0x1E // invalidate: current record discarded
-	TraceLoadMiss           = 0x20 // load current: miss
-	TraceLoadHit            = 0x22 // load current: hit (start tid, dlen)
-	TraceLoadBeforeMiss     = 0x24 // load non-current: miss (before tid in the end field)
-	TraceLoadBeforeHit      = 0x26 // load non-current: hit
-	TraceStoreVersion       = 0x50 // store, version (historic, never written)
-	TraceStore              = 0x52 // store current (start, dlen)
-	TraceStoreNonCurrent    = 0x54 // store non-current (start, end, dlen)
-	TraceRecordHeaderSize   = 26   // >iiH8s8s
-	TraceMaxDataLen         = 1<<23 - 1
+	TraceRestart           = 0x00 // trace opened (the cache was opened)
+	TraceInvalidateMiss    = 0x10 // invalidate: no current record
+	TraceInvalidateVersion = 0x1A // invalidate, version (historic, never written)
+	TraceInvalidateKeep    = 0x1C // invalidate: current record kept as non-current
+	TraceInvalidateDrop    = 0x1E // invalidate: current record discarded
+	TraceLoadMiss          = 0x20 // load current: miss
+	TraceLoadHit           = 0x22 // load current: hit (start tid, dlen)
+	TraceLoadBeforeMiss    = 0x24 // load non-current: miss (before tid in the end field)
+	TraceLoadBeforeHit     = 0x26 // load non-current: hit
+	TraceStoreVersion      = 0x50 // store, version (historic, never written)
+	TraceStore             = 0x52 // store current (start, dlen)
+	TraceStoreNonCurrent   = 0x54 // store non-current (start, end, dlen)
+)
+
+// Trace record sizes.
+const (
+	TraceRecordHeaderSize = 26        // ">iiH8s8s", before the oid
+	TraceMaxDataLen       = 1<<23 - 1 // the largest data length a record holds
+)
+
+const (
 	traceVersionBit         = 0x80
 	traceCodeMask           = 0x7e
 	traceBufferSize         = 64 << 10
