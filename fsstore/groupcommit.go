@@ -134,6 +134,7 @@ func (t *Txn) Vote() (proto.Tid, error) {
 	for i := range t.recs {
 		p.inflight[t.recs[i].oid] = t
 	}
+	p.wake() // sync the data now, while the client's finish is on its way
 	return tid, nil
 }
 
@@ -284,7 +285,8 @@ func (p *pipeline) run() {
 }
 
 // commitReady commits, batch after batch, the longest prefix of the voted
-// queue whose Finish has been called.
+// queue whose Finish has been called. When none is ready it syncs the
+// voted data ahead of the finishes.
 func (p *pipeline) commitReady() {
 	s := p.s
 	for {
@@ -294,8 +296,25 @@ func (p *pipeline) commitReady() {
 			n++
 		}
 		if n == 0 {
+			// Nothing to finish: make the voted data durable ahead of
+			// time, so that a Finish needs only the status sync.
+			early := len(p.voted) > 0 && p.syncedEnd < p.tail && p.werr == nil
+			written, gen := p.tail, p.relocGen
 			p.mu.Unlock()
-			return
+			if !early {
+				return
+			}
+			err := p.sync()
+			if err != nil {
+				p.mu.Lock()
+				if p.werr == nil {
+					p.werr = err
+				}
+				p.mu.Unlock()
+				return
+			}
+			p.noteSynced(nil, written, gen)
+			continue
 		}
 		batch := append(p.batch[:0], p.voted[:n]...)
 		last := batch[n-1]

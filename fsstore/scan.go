@@ -118,7 +118,7 @@ func (sc *logScan) records(tpos, tend int64, hlen uint64) error {
 		if n == 0 {
 			n = BackSize
 		}
-		if n > uint64(tend-pos-DataHeaderSize) {
+		if tend-pos < DataHeaderSize || n > uint64(tend-pos-DataHeaderSize) {
 			return recErr(sc.path, pos, kindData, "open", "data record exceeds transaction record: ends at %d, transaction ends at %d",
 				uint64(pos)+DataHeaderSize+n, tend)
 		}

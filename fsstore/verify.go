@@ -118,7 +118,7 @@ func (vf *verifier) records(tpos, tend, hlen int64) (int64, error) {
 		if n == 0 {
 			n = BackSize
 		}
-		if n > uint64(tend-pos-DataHeaderSize) {
+		if tend-pos < DataHeaderSize || n > uint64(tend-pos-DataHeaderSize) {
 			return pos, vf.fail(pos, kindData, "has data records that extend beyond the transaction record; end at %d",
 				uint64(pos)+DataHeaderSize+n)
 		}
