@@ -96,3 +96,44 @@ func TestGenerate(t *testing.T) {
 		t.Fatal("overwrote an existing file")
 	}
 }
+
+// TestTryLoadBeforeCold drops the file from the page cache and checks that
+// TryLoadBefore refuses to touch it, LoadBefore reads it, and
+// TryLoadBefore then succeeds.
+func TestTryLoadBeforeCold(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "Data.fs")
+	if _, err := Generate(path, GenerateOptions{Records: 50000, Oids: 50000, DataSize: 400}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, nil) // scan, then save the index file
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openT(t, path, nil) // with the index: the log's pages are not touched
+	if !s.usedIndex {
+		t.Fatal("index not used")
+	}
+	if err := dropPageCache(path); err != nil {
+		t.Skipf("cannot drop the page cache here: %v", err)
+	}
+	oid := proto.Oid(25000) // mid-file: away from the pages open touched
+	pos := s.idx.get(oid)
+	if resident(s.data, pos, DataHeaderSize) {
+		t.Skip("the page cache kept the page; eviction not possible here")
+	}
+	if _, _, _, err := s.TryLoadBefore(oid, proto.MaxTid, nil); !errors.Is(err, ErrWouldBlock) {
+		t.Fatalf("cold TryLoadBefore: %v", err)
+	}
+	if resident(s.data, pos, DataHeaderSize) {
+		t.Fatal("TryLoadBefore touched the page")
+	}
+	want, _, _, err := s.LoadBefore(oid, proto.MaxTid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _, err := s.TryLoadBefore(oid, proto.MaxTid, nil)
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("warm TryLoadBefore: %v", err)
+	}
+}

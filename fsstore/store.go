@@ -39,7 +39,6 @@ type Store struct {
 	idx       *index
 	pos       int64     // end of the last committed transaction (_pos)
 	ltid      proto.Tid // last committed tid
-	ntxn      int       // committed transactions seen since open
 
 	pipe pipeline  // the commit pipeline (groupcommit.go)
 	res  residency // page residency for TryLoadBefore (resident.go)
@@ -185,7 +184,9 @@ func (s *Store) openScan(b []byte, size int64) error {
 			s.log.Warn(fmt.Sprintf("Writing truncated data from %s to %s", s.path, name))
 		}
 	}
-	s.idx, s.pos, s.ltid, s.ntxn, s.data = ix, sc.pos, sc.ltid, sc.ntxn, b
+	s.idx, s.pos, s.ltid, s.data = ix, sc.pos, sc.ltid, b
+	s.log.Debug("opened", "path", s.path, "size", s.pos, "oids", ix.Len(), "last_tid", s.ltid.String(),
+		"used_index", s.usedIndex, "scanned_from", start, "scanned_transactions", sc.ntxn)
 	s.res.grow(int64(len(b)))
 	s.initOIDs()
 	if !s.readOnly {
