@@ -137,3 +137,32 @@ func TestTryLoadBeforeCold(t *testing.T) {
 		t.Fatalf("warm TryLoadBefore: %v", err)
 	}
 }
+
+// TestGenerateLong builds the 1 M-record benchmark file (with -long) and
+// checks that a scan and the index file give the same store.
+func TestGenerateLong(t *testing.T) {
+	if !*long {
+		t.Skip("the 200 MB generator runs with -long (and in BenchmarkOpen)")
+	}
+	path := filepath.Join(t.TempDir(), "Data.fs")
+	res, err := Generate(path, GenerateOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scan.usedIndex || scan.LastTransaction() != res.LastTid || scan.Len() != 500_000 || scan.Size() != res.Size {
+		t.Fatalf("scan: %s %d %d, generated %+v", scan.LastTransaction(), scan.Len(), scan.Size(), res)
+	}
+	if _, err := scan.Verify(nil); err != nil {
+		t.Fatal(err)
+	}
+	scan.Close()
+	s := openT(t, path, &Options{ReadOnly: true})
+	if !s.usedIndex || s.Len() != 500_000 {
+		t.Fatalf("index open: used %v len %d", s.usedIndex, s.Len())
+	}
+	t.Logf("%d bytes, %.2f index bytes per oid", res.Size, float64(s.IndexMemory())/float64(s.Len()))
+}

@@ -86,7 +86,8 @@
 //	16   pos 8       log position covered (a transaction boundary)
 //	24   tid 8       tid of the transaction ending at pos
 //	32   size 8, device 8, inode 8, first tid 8   identity of the log
-//	72   oids 8, max oid 8, pages 8
+//	64   oids 8, max oid 8, pages 8
+//	88   zero 8      reserved
 //	96   pages: page key 8, then 4096 x 6-byte positions, ...
 //	end  CRC32C 4    of everything before
 //
