@@ -41,6 +41,9 @@ func (s *Store) checkIndexMeta(meta indexMeta, ix *index, b []byte, size int64) 
 		return fmt.Errorf("%w: written for another file (device/inode %d/%d, this one is %d/%d)",
 			errIndexStale, meta.dev, meta.ino, s.dev, s.ino)
 	}
+	if meta.pos != MagicSize && meta.pos < MagicSize+TxnHeaderSize+RedundantSize {
+		return fmt.Errorf("%w: position %d cannot end a transaction", errIndexStale, meta.pos)
+	}
 	if meta.pos == MagicSize {
 		if meta.tid != 0 || meta.count != 0 {
 			return fmt.Errorf("%w: empty position with %d oids", errIndexStale, meta.count)
