@@ -273,3 +273,36 @@ func TestBadMagic(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyFile: a 0-byte file is an empty database read-only (as in
+// ZODB) and gets the magic when opened for writing.
+func TestEmptyFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Data.fs")
+	os.WriteFile(p, nil, 0o644)
+	ro, err := Open(p, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ro.Len() != 0 || ro.LastTransaction() != 0 || ro.Size() != MagicSize {
+		t.Fatalf("empty read-only store: %d %s %d", ro.Len(), ro.LastTransaction(), ro.Size())
+	}
+	if _, err := ro.Verify(nil); err != nil {
+		t.Fatal(err)
+	}
+	it := ro.Iterator(0, 0)
+	if _, ok, err := it.Next(); ok || err != nil {
+		t.Fatalf("iterating an empty store: %v %v", ok, err)
+	}
+	if log, err := ro.UndoLog(0, 10, nil); len(log) != 0 || err != nil {
+		t.Fatal(log, err)
+	}
+	ro.Close()
+	if rep, err := VerifyFile(p, nil); err == nil || rep.Problem != "invalid file header" {
+		t.Fatalf("VerifyFile of 0 bytes: %+v %v", rep, err)
+	}
+	w := openT(t, p, nil)
+	w.Close()
+	if b := fileBytes(t, p); string(b) != Magic30 {
+		t.Fatalf("%q", b)
+	}
+}

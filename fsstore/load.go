@@ -26,6 +26,9 @@ func (s *Store) Load(oid proto.Oid, dst []byte) (data []byte, serial proto.Tid, 
 	if pos == 0 {
 		return dst, 0, &proto.POSKeyError{Oid: oid}
 	}
+	if data, serial, ok, _ := v.fastPickle(oid, pos, dst, nil); ok {
+		return data, serial, nil
+	}
 	h, err := v.dataHeaderOf(oid, pos, "load")
 	if err != nil {
 		return dst, 0, err
@@ -71,25 +74,33 @@ func (s *Store) loadBefore(oid proto.Oid, before proto.Tid, dst []byte, try *res
 		return dst, 0, 0, &proto.POSKeyError{Oid: oid}
 	}
 	var end proto.Tid
-	var h DataHeader
 	for {
 		if try != nil && !try.check(v.b, pos, DataHeaderSize+BackSize) {
 			return dst, 0, 0, ErrWouldBlock
 		}
-		if h, err = v.dataHeaderOf(oid, pos, "loadBefore"); err != nil {
+		tid, prev, ok := v.chainStep(oid, pos)
+		if !ok { // damaged: the full reader says what is wrong
+			_, err := v.dataHeaderOf(oid, pos, "loadBefore")
 			return dst, 0, 0, err
 		}
-		if h.Tid < before {
+		if tid < before {
 			break
 		}
-		end = h.Tid
-		if h.Prev == 0 {
+		end = tid
+		if prev == 0 {
 			return dst, 0, 0, proto.ErrNoRevision
 		}
-		if h.Prev >= uint64(pos) {
-			return dst, 0, 0, recErr(v.path, pos, kindData, "loadBefore", "previous pointer %d does not point backwards", h.Prev)
+		if prev >= uint64(pos) {
+			return dst, 0, 0, recErr(v.path, pos, kindData, "loadBefore", "previous pointer %d does not point backwards", prev)
 		}
-		pos = int64(h.Prev)
+		pos = int64(prev)
+	}
+	if data, serial, ok, err := v.fastPickle(oid, pos, dst, try); ok || err != nil {
+		return data, serial, end, err
+	}
+	h, err := v.dataHeaderOf(oid, pos, "loadBefore")
+	if err != nil {
+		return dst, 0, 0, err
 	}
 	data, err := v.appendData(dst, oid, pos, h, "loadBefore", try)
 	if err != nil {

@@ -43,6 +43,39 @@ func (v *view) dataHeader(pos int64, op string) (DataHeader, error) {
 	return h, nil
 }
 
+// fastPickle is the common case of a load: a sound record of oid at pos
+// that holds its pickle. ok is false for anything else (backpointers,
+// damage), which the general path then handles and reports; err is only
+// ErrWouldBlock, when try does not know the pickle's pages as resident.
+func (v *view) fastPickle(oid proto.Oid, pos int64, dst []byte, try *residency) ([]byte, proto.Tid, bool, error) {
+	if pos < MagicSize || pos > v.end-DataHeaderSize {
+		return dst, 0, false, nil
+	}
+	h := v.b[pos : pos+DataHeaderSize : pos+DataHeaderSize]
+	plen := be64(h[34:])
+	if proto.Oid(be64(h)) != oid || h[32]|h[33] != 0 || plen == 0 || plen > uint64(v.end-pos-DataHeaderSize) {
+		return dst, 0, false, nil
+	}
+	start := pos + DataHeaderSize
+	if try != nil && !try.check(v.b, start, int64(plen)) {
+		return dst, 0, false, ErrWouldBlock
+	}
+	return append(dst, v.b[start:start+int64(plen)]...), proto.Tid(be64(h[8:])), true, nil
+}
+
+// chainStep reads the tid and prev pointer of oid's record at pos; ok is
+// false when the header is out of bounds, of another oid, or versioned.
+func (v *view) chainStep(oid proto.Oid, pos int64) (tid proto.Tid, prev uint64, ok bool) {
+	if pos < MagicSize || pos > v.end-DataHeaderSize {
+		return 0, 0, false
+	}
+	h := v.b[pos : pos+DataHeaderSize : pos+DataHeaderSize]
+	if proto.Oid(be64(h)) != oid || h[32]|h[33] != 0 {
+		return 0, 0, false
+	}
+	return proto.Tid(be64(h[8:])), be64(h[16:]), true
+}
+
 // dataHeaderOf is dataHeader plus a check that the record belongs to oid.
 func (v *view) dataHeaderOf(oid proto.Oid, pos int64, op string) (DataHeader, error) {
 	h, err := v.dataHeader(pos, op)
