@@ -57,14 +57,19 @@
 // Several transactions may be voted at once (the server's per-oid locks
 // keep them disjoint; fsstore refuses a Vote that shares an oid with
 // another voted one); they sit back to back at the tail in tid order.
-// Finishes are acknowledged in that order. A committer goroutine takes
-// every transaction ready at the head of the queue, fdatasyncs the data
-// (unless an earlier sync already covered it), flips all their status
-// bytes, fdatasyncs once more, publishes them to readers, then calls each
-// onCommit in tid order with no lock held. Aborting a voted transaction
-// truncates the file at its position and rewrites the later voted ones
-// lower down (their tids stay; nothing committed points into them). So the
-// file is always: committed transactions, then complete 'c' transactions.
+// Finishes are acknowledged in that order. A committer goroutine syncs
+// voted data as soon as it is written (while the vote's answer travels to
+// the client), then takes every transaction whose Finish is pending at
+// the head of the queue, fdatasyncs the data if that early sync has not
+// covered it yet, flips all their status bytes, fdatasyncs once for the
+// whole group, publishes them to readers, and calls each onCommit in tid
+// order with no lock held. The data is made durable before any status
+// byte changes, so a crash in the middle of a sync can never leave a ' '
+// transaction whose records did not reach the disk. Aborting a voted
+// transaction truncates the file at its position and rewrites the later
+// voted ones lower down (their tids stay; nothing committed points into
+// them). So the file is always: committed transactions, then complete 'c'
+// transactions.
 //
 // # Reading
 //
@@ -73,8 +78,11 @@
 // the mapping. Readers never touch bytes past the committed end. When the
 // file outgrows the mapping a larger one replaces it; retired mappings
 // stay mapped until Close. Loads copy the pickle once, into the caller's
-// buffer. TryLoadBefore checks page residency (mincore) first and answers
-// ErrWouldBlock instead of faulting.
+// buffer. TryLoadBefore checks page residency first and answers
+// ErrWouldBlock instead of faulting: a bitmap of pages seen resident (set
+// by mincore and by the store's own writes, rebuilt from mincore every
+// second) answers without a system call; pages it does not know get an
+// exact mincore.
 //
 // # Index and side files
 //
@@ -125,7 +133,8 @@
 // Data.fs.old and Data.fs.pack to Data.fs; maps the new file (a new
 // logMap; the old mappings stay valid until Close for pinned readers);
 // installs the new index, pos and file; resets pipeline.tail and
-// syncedEnd; writes a fresh Data.fs.gzindex for the new file and deletes
+// syncedEnd and the residency bitmap (Store.res: positions changed);
+// writes a fresh Data.fs.gzindex for the new file and deletes
 // Data.fs.index; fsyncs the new file and the directory. Positions change
 // in a pack, tids never do, and the oid mark keeps dropped oids unused.
 package fsstore
