@@ -34,9 +34,11 @@ lint: check-go
 test: lint build
 	GOZEO_BIN=$(CURDIR)/$(BIN) $(GO) test -tags invariants -count=1 -timeout 12m $(PKGS)
 
-# The long modes of the crash and fuzz-seed tests.
+# The long modes of the crash, kill and damage tests: -long goes to the
+# packages whose tests define it.
+LONGPKGS = $(shell grep -rl 'flag.Bool("long"' --include='*_test.go' . | xargs -n1 dirname | sort -u)
 test-long: build
-	GOZEO_BIN=$(CURDIR)/$(BIN) $(GO) test -tags invariants -count=1 -timeout 60m $(PKGS) -args -long
+	GOZEO_BIN=$(CURDIR)/$(BIN) $(GO) test -tags invariants -count=1 -timeout 60m $(LONGPKGS) -args -long
 
 race: check-go
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
