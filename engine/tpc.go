@@ -279,7 +279,11 @@ func (c *conn) vote(t *txnState, r *request) {
 	}
 	c.mu.Unlock()
 	st.stats.activeTxns.Add(-1)
-	st.stats.aborts.Add(1)
+	// A failed vote is not counted as an abort (as in ZEO): the client's
+	// tpc_abort that follows finds no transaction.
+	if abortReq != nil {
+		st.stats.aborts.Add(1)
+	}
 	if err == nil || errors.Is(err, errLockCanceled) {
 		err = errTxnAborted
 	}
@@ -395,19 +399,36 @@ func (c *conn) finish(t *txnState, r *request) {
 	st.stats.commits.Add(1)
 }
 
-// invalidationOids lists what a committed transaction changed: stored,
-// deleted and restored oids and the oids of undone transactions (ZEO
-// leaves out deletes and restores; we send them, as its notes advise).
+// invalidationOids lists what a committed transaction changed, in the
+// order the client stored them (as ZEO sends them): stored, deleted and
+// restored oids and the oids of undone transactions, each once. ZEO leaves
+// out deletes and restores; we send them, as its notes advise.
 func (t *txnState) invalidationOids() []proto.Oid {
 	oids := make([]proto.Oid, 0, len(t.log)+len(t.undone))
+	var seen map[proto.Oid]struct{}
+	if len(t.log)+len(t.undone) > 32 {
+		seen = make(map[proto.Oid]struct{}, len(t.log)+len(t.undone))
+	}
+	add := func(oid proto.Oid) {
+		if seen != nil {
+			if _, dup := seen[oid]; dup {
+				return
+			}
+			seen[oid] = struct{}{}
+		} else if slices.Contains(oids, oid) {
+			return
+		}
+		oids = append(oids, oid)
+	}
 	for i := range t.log {
 		if t.log[i].kind != logCheck && t.log[i].kind != logUndo {
-			oids = append(oids, t.log[i].oid)
+			add(t.log[i].oid)
 		}
 	}
-	oids = append(oids, t.undone...)
-	slices.Sort(oids)
-	return slices.Compact(oids)
+	for _, oid := range t.undone {
+		add(oid)
+	}
+	return oids
 }
 
 // abortVoted aborts a voted transaction and frees its locks; r may be nil

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gozeo/gozeo/engine"
 	"github.com/gozeo/gozeo/fsstore"
@@ -30,9 +31,27 @@ type Server struct {
 	closeMu sync.Once
 }
 
+// Options are what a Server takes besides its configuration.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock that picks new transaction ids (tests); nil means
+	// time.Now.
+	Now func() time.Time
+}
+
 // New opens the configured storages and prepares the engine. It does not
 // listen yet: call Start.
 func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
+	return NewWithOptions(cfg, &Options{Logger: logger})
+}
+
+// NewWithOptions is New with Options.
+func NewWithOptions(cfg *config.Config, opts *Options) (*Server, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -49,6 +68,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			ReadOnly: sc.ReadOnly || cfg.ZEO.ReadOnly,
 			Create:   sc.Create,
 			Logger:   logger.With("storage", sc.Name, "path", sc.Path),
+			Now:      o.Now,
 		})
 		if err != nil {
 			s.closeStores()
