@@ -376,17 +376,23 @@ func (c *conn) finish(t *txnState, r *request) {
 	st := c.st
 	oids := t.invalidationOids()
 	var published bool
+	detachTxn := func() {
+		c.mu.Lock()
+		if c.txn == t {
+			c.txn = nil
+		}
+		c.mu.Unlock()
+	}
 	_, err := t.stx.Finish(func(tid proto.Tid) {
 		published = true
+		// The connection is free for its next transaction before the
+		// client can see the finish reply.
+		detachTxn()
 		st.publish(c, r, tid, oids)
 	})
 	st.locks.release(t.owner)
 	c.srv.trackLocked(t, false)
-	c.mu.Lock()
-	if c.txn == t {
-		c.txn = nil
-	}
-	c.mu.Unlock()
+	detachTxn()
 	st.stats.activeTxns.Add(-1)
 	if err != nil {
 		c.log.Error("commit failed after vote", "tid", t.tid.String(), "err", err.Error())

@@ -14,11 +14,19 @@ import (
 )
 
 // startServer runs a server on a fresh Data.fs and returns its address.
-func startServer(t *testing.T) (*Server, string) {
+func startServer(t testing.TB) (*Server, string) {
+	return startServerWith(t, nil)
+}
+
+// startServerWith runs a server whose config tweak may adjust.
+func startServerWith(t testing.TB, tweak func(*config.Config)) (*Server, string) {
 	t.Helper()
 	cfg := config.DefaultConfig()
 	if err := cfg.Apply(config.Overrides{Address: "127.0.0.1:0", Filenames: []string{filepath.Join(t.TempDir(), "Data.fs")}}); err != nil {
 		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(cfg)
 	}
 	s, err := New(cfg, nil)
 	if err != nil {
@@ -38,12 +46,13 @@ func startServer(t *testing.T) (*Server, string) {
 }
 
 type rawConn struct {
-	t  *testing.T
-	c  net.Conn
-	id uint32
+	t      testing.TB
+	c      net.Conn
+	id     uint32
+	invals []proto.Tid // invalidation pushes seen, in arrival order
 }
 
-func dialNative(t *testing.T, addr string) *rawConn {
+func dialNative(t testing.TB, addr string) *rawConn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -107,6 +116,7 @@ func (rc *rawConn) call(m framer) proto.Frame {
 	for {
 		f := rc.readFrame()
 		if f.IsPush() {
+			rc.notePush(f)
 			continue
 		}
 		if f.MsgID != rc.id {
@@ -176,4 +186,15 @@ func TestNativeCommitAndLoad(t *testing.T) {
 	if err := proto.DecodeError(f.Body); !f.IsError() || !errorsAs(err, &pk) || pk.Oid != 5 {
 		t.Fatalf("missing object: %v", err)
 	}
+}
+
+func (rc *rawConn) notePush(f proto.Frame) {
+	if f.Op != proto.OpInvalidateTransaction {
+		return
+	}
+	var inv proto.InvalidateTransaction
+	if err := inv.Decode(f.Body); err != nil {
+		rc.t.Fatalf("bad invalidation: %v", err)
+	}
+	rc.invals = append(rc.invals, inv.Tid)
 }
