@@ -56,6 +56,9 @@ func boundAddrs(eng gnet.Engine, protoAddrs []string) []net.Addr {
 func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	s := h.srv
 	remote := remoteAddrString(gc)
+	if e, ok := gc.Context().(enrolled); ok {
+		remote = e.peer
+	}
 	if s.stopping.Load() {
 		return nil, gnet.Close
 	}
