@@ -66,6 +66,11 @@ type Txn struct {
 	latest map[proto.Oid]int // oid -> index of its last record (large txns)
 	reads  []readCheck
 
+	// The pack generation of the positions held in recs and reads (see
+	// notePositions): after a pack swap they are stale.
+	posGen              uint64
+	posGenSet, posMixed bool
+
 	// Owned by the pipeline, guarded by pipeline.mu once voted.
 	state    txnState
 	tid      proto.Tid
@@ -182,13 +187,14 @@ func (t *Txn) Store(oid proto.Oid, serial proto.Tid, data []byte) error {
 	if len(data) == 0 {
 		return fmt.Errorf("%w (oid %s)", ErrEmptyData, oid.Repr())
 	}
-	committed, pos, err := t.s.currentTid(oid, "store")
+	committed, pos, gen, err := t.s.currentTidGen(oid, "store")
 	if err != nil {
 		return err
 	}
 	if committed != serial {
 		return &proto.ConflictError{Oid: oid, Committed: committed, Read: serial}
 	}
+	t.notePositions(gen)
 	t.add(txnRec{oid: oid, kind: recStore, read: serial, base: pos}, data)
 	return nil
 }
@@ -199,7 +205,7 @@ func (t *Txn) Delete(oid proto.Oid, serial proto.Tid) error {
 	if err := t.checkBegun("deleteObject"); err != nil {
 		return err
 	}
-	committed, pos, err := t.s.currentTid(oid, "deleteObject")
+	committed, pos, gen, err := t.s.currentTidGen(oid, "deleteObject")
 	if err != nil {
 		return err
 	}
@@ -209,6 +215,7 @@ func (t *Txn) Delete(oid proto.Oid, serial proto.Tid) error {
 	if committed != serial {
 		return &proto.ConflictError{Oid: oid, Committed: committed, Read: serial}
 	}
+	t.notePositions(gen)
 	t.add(txnRec{oid: oid, kind: recDelete, read: serial, base: pos}, nil)
 	return nil
 }
@@ -238,6 +245,7 @@ func (t *Txn) CheckCurrentSerial(oid proto.Oid, serial proto.Tid) error {
 	if h.Tid != serial {
 		return &proto.ReadConflictError{Oid: oid, Committed: h.Tid, Read: serial}
 	}
+	t.notePositions(v.gen)
 	t.reads = append(t.reads, readCheck{oid: oid, serial: serial, base: pos})
 	return nil
 }
@@ -256,9 +264,13 @@ func (t *Txn) Restore(oid proto.Oid, serial proto.Tid, data []byte, prevTxn prot
 	}
 	var back int64
 	if prevTxn != 0 {
+		var gen uint64
 		var err error
-		if back, err = t.s.dataFind(prevTxn, oid, data); err != nil {
+		if back, gen, err = t.s.dataFind(prevTxn, oid, data); err != nil {
 			return err
+		}
+		if back != 0 {
+			t.notePositions(gen)
 		}
 	}
 	r := txnRec{oid: oid, kind: recRestore, tid: serial, base: -1}
@@ -273,12 +285,30 @@ func (t *Txn) Restore(oid proto.Oid, serial proto.Tid, data []byte, prevTxn prot
 // currentTid returns oid's current serial and record position (0, 0 when
 // unknown).
 func (s *Store) currentTid(oid proto.Oid, op string) (proto.Tid, int64, error) {
+	tid, pos, _, err := s.currentTidGen(oid, op)
+	return tid, pos, err
+}
+
+// currentTidGen is currentTid plus the pack generation of the position.
+func (s *Store) currentTidGen(oid proto.Oid, op string) (proto.Tid, int64, uint64, error) {
 	v, err := s.rlock()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer s.runlock()
-	return s.currentTidLocked(&v, oid, op)
+	tid, pos, err := s.currentTidLocked(&v, oid, op)
+	return tid, pos, v.gen, err
+}
+
+// notePositions records that the transaction holds log positions taken
+// in pack generation gen; Vote re-checks by serial when a pack has
+// swapped the files since (pack.go).
+func (t *Txn) notePositions(gen uint64) {
+	if !t.posGenSet {
+		t.posGen, t.posGenSet = gen, true
+	} else if gen != t.posGen {
+		t.posMixed = true
+	}
 }
 
 // headerLen is the length of the transaction header with metadata.

@@ -38,6 +38,13 @@ var (
 	// that is voted but not finished. The server's per-oid locks prevent
 	// it; the store refuses it to stay safe.
 	ErrVoteOverlap = errors.New("fsstore: oid is in another voted, unfinished transaction")
+	// ErrPackInProgress refuses a Pack while another pack of the store
+	// runs.
+	ErrPackInProgress = errors.New("fsstore: a pack is already running")
+	// ErrRepacked ends an iteration whose transaction a concurrent pack
+	// rewrote or dropped, and fails a Vote whose undo or restore
+	// backpointers a concurrent pack moved (retry it).
+	ErrRepacked = errors.New("fsstore: the file was packed meanwhile")
 	// ErrBroken is returned by every write after a write, truncate or sync
 	// of the log failed: the tail of the file is in an unknown state until
 	// the store is reopened (which recovers it).

@@ -35,6 +35,11 @@ type pipeline struct {
 	syncedEnd int64  // bytes below it are known durable
 	relocGen  uint64 // bumped when bytes below tail are rewritten
 
+	// A pack finishing sets draining: new votes wait on packWait until
+	// the voted queue has drained and the files are swapped (pack.go).
+	draining bool
+	packWait *sync.Cond
+
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
@@ -48,6 +53,7 @@ func (p *pipeline) init(s *Store) {
 	p.tail, p.syncedEnd = s.pos, s.pos
 	p.lastTid, p.lastCommitted = s.ltid, s.ltid
 	p.inflight = make(map[proto.Oid]*Txn)
+	p.packWait = sync.NewCond(&p.mu)
 	p.kick = make(chan struct{}, 1)
 	p.stop = make(chan struct{})
 	p.done = make(chan struct{})

@@ -5,6 +5,7 @@ package fsstore
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/gozeo/gozeo/proto"
 )
@@ -26,6 +27,7 @@ type TxnIterator struct {
 	src         source
 	start, stop proto.Tid
 	pos         int64 // next transaction; -1 until positioned
+	gen         uint64 // pack generation of pos
 	cur         int64
 	hdr         TxnHeader
 	meta        []byte
@@ -57,10 +59,22 @@ func (it *TxnIterator) Next() (info proto.TxnInfo, ok bool, err error) {
 		return info, false, err
 	}
 	defer it.src.runlock()
+	if it.pos >= 0 && v.gen != it.gen {
+		// A pack moved the transactions: find the next one by tid.
+		from := it.start
+		if it.cur >= 0 {
+			from = it.hdr.Tid + 1
+		}
+		if it.pos, err = seekTid(&v, from, it.src.tolerateTail()); err != nil {
+			return info, false, err
+		}
+		it.gen = v.gen
+	}
 	if it.pos < 0 {
 		if it.pos, err = seekTid(&v, it.start, it.src.tolerateTail()); err != nil {
 			return info, false, err
 		}
+		it.gen = v.gen
 	}
 	for it.pos < v.end {
 		pos := it.pos
@@ -98,7 +112,7 @@ func (it *TxnIterator) Next() (info proto.TxnInfo, ok bool, err error) {
 		it.hdr = TxnHeader{Tid: t.tid, Len: t.tlen, Status: t.status,
 			User: it.meta[:ul:ul], Description: it.meta[ul : ul+dl : ul+dl], Extension: it.meta[ul+dl:]}
 		it.cur = pos
-		it.recs = RecordIterator{it: it, pos: pos + int64(t.headerLen()), end: tend, tpos: pos, cur: -1, data: it.recs.data}
+		it.recs = RecordIterator{it: it, pos: pos + int64(t.headerLen()), end: tend, tpos: pos, gen: v.gen, cur: -1, data: it.recs.data}
 		return proto.TxnInfo{Tid: t.tid, Status: t.status, User: it.hdr.User,
 			Description: it.hdr.Description, Extension: it.hdr.Extension}, true, nil
 	}
@@ -181,6 +195,7 @@ func seekTid(v *view, start proto.Tid, forwardOnly bool) (int64, error) {
 type RecordIterator struct {
 	it             *TxnIterator
 	pos, end, tpos int64
+	gen            uint64 // pack generation of the positions
 	cur            int64
 	hdr            DataHeader
 	data           []byte
@@ -198,6 +213,11 @@ func (r *RecordIterator) Next() (rec proto.DataRecord, ok bool, err error) {
 		return rec, false, err
 	}
 	defer r.it.src.runlock()
+	if v.gen != r.gen {
+		if err := r.relocate(&v); err != nil {
+			return rec, false, err
+		}
+	}
 	pos := r.pos
 	h, err := v.dataHeader(pos, "iterate")
 	if err != nil {
@@ -283,4 +303,24 @@ func (s *Store) RecordIterNext(next proto.Oid, dst []byte) (rec proto.DataRecord
 		nextOid, _, more = s.idx.next(oid + 1)
 		return rec, nextOid, more, nil
 	}
+}
+
+// relocate finds the transaction being iterated again after a pack moved
+// it. A transaction the pack copied unchanged continues where it was; one
+// it rewrote or dropped (at or before the pack time) ends the iteration
+// with ErrRepacked.
+func (r *RecordIterator) relocate(v *view) error {
+	hdr := &r.it.hdr
+	tpos, ok, err := findTxn(v, hdr.Tid, false, "iterate")
+	if err != nil {
+		return err
+	}
+	if ok {
+		if t, err := v.txnFixed(tpos, "iterate"); err == nil && t.tlen == hdr.Len && t.status == hdr.Status {
+			off := tpos - r.tpos
+			r.pos, r.end, r.tpos, r.gen = r.pos+off, r.end+off, tpos, v.gen
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: transaction %s", ErrRepacked, hdr.Tid)
 }

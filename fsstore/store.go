@@ -48,6 +48,8 @@ type Store struct {
 	oidMark proto.Oid // persisted high-water mark
 
 	packing   atomic.Bool
+	gen       uint64     // bumped by each pack swap (positions changed); guarded by mu
+	oldFiles  []*os.File // files replaced by a pack, closed by Close
 	usedIndex bool           // the index file was used at open (for tests and logs)
 	pins      sync.WaitGroup // readers working without the lock (Verify)
 
@@ -223,6 +225,9 @@ func (s *Store) close() error {
 	errs = append(errs, s.m.close())
 	s.data = nil
 	s.mu.Unlock()
+	for _, f := range s.oldFiles {
+		errs = append(errs, f.Close())
+	}
 	errs = append(errs, s.f.Close(), s.lock.release())
 	return errors.Join(errs...)
 }
@@ -285,7 +290,7 @@ func (s *Store) rlock() (view, error) {
 		s.mu.RUnlock()
 		return view{}, ErrClosed
 	}
-	return view{path: s.path, b: s.data, end: s.pos}, nil
+	return view{path: s.path, b: s.data, end: s.pos, gen: s.gen}, nil
 }
 
 func (s *Store) runlock() { s.mu.RUnlock() }
@@ -299,7 +304,7 @@ func (s *Store) pin() (view, error) {
 		return view{}, ErrClosed
 	}
 	s.pins.Add(1)
-	return view{path: s.path, b: s.data, end: s.pos}, nil
+	return view{path: s.path, b: s.data, end: s.pos, gen: s.gen}, nil
 }
 
 func (s *Store) unpin() { s.pins.Done() }

@@ -36,13 +36,18 @@ func findTxn(v *view, tid proto.Tid, stopAtPack bool, op string) (int64, bool, e
 // dataFind implements restore's prev_txn lookup: the position of oid's
 // (last) record in transaction prevTxn when it holds data identical to
 // data or is a backpointer; 0 otherwise.
-func (s *Store) dataFind(prevTxn proto.Tid, oid proto.Oid, data []byte) (int64, error) {
+func (s *Store) dataFind(prevTxn proto.Tid, oid proto.Oid, data []byte) (int64, uint64, error) {
 	v, err := s.rlock()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer s.runlock()
-	tpos, ok, err := findTxn(&v, prevTxn, false, "restore")
+	back, err := dataFindIn(&v, s, prevTxn, oid, data)
+	return back, v.gen, err
+}
+
+func dataFindIn(v *view, s *Store, prevTxn proto.Tid, oid proto.Oid, data []byte) (int64, error) {
+	tpos, ok, err := findTxn(v, prevTxn, false, "restore")
 	if err != nil || !ok {
 		return 0, err
 	}
@@ -152,6 +157,9 @@ func (t *Txn) Undo(tid proto.Tid) ([]proto.Oid, error) {
 			return nil, &ue
 		}
 		return nil, first
+	}
+	if len(added) > 0 {
+		t.notePositions(v.gen)
 	}
 	oids := make([]proto.Oid, 0, len(added))
 	for _, r := range added {

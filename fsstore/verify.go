@@ -203,6 +203,11 @@ func (s *Store) Verify(progress func(done, total int64)) (*VerifyReport, error) 
 	}
 	for {
 		s.mu.RLock()
+		if s.gen != vf.v.gen {
+			// A pack replaced the file meanwhile: check the new one.
+			s.mu.RUnlock()
+			return s.Verify(progress)
+		}
 		if s.pos == vf.v.end {
 			oid, live, logged, differ := s.idx.diff(vf.ix)
 			s.mu.RUnlock()
@@ -212,7 +217,7 @@ func (s *Store) Verify(progress func(done, total int64)) (*VerifyReport, error) 
 			}
 			return vf.rep, nil
 		}
-		vf.v = view{path: s.path, b: s.data, end: s.pos}
+		vf.v = view{path: s.path, b: s.data, end: s.pos, gen: s.gen}
 		s.mu.RUnlock()
 		if err := vf.run(); err != nil {
 			return vf.rep, err

@@ -17,6 +17,7 @@ type view struct {
 	path string
 	b    []byte
 	end  int64
+	gen  uint64 // Store.gen when taken: positions of another gen are stale
 }
 
 // dataHeader reads the data record header at pos, with its backpointer,

@@ -19,6 +19,9 @@ func (t *Txn) Vote() (proto.Tid, error) {
 	p := &s.pipe
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for p.draining {
+		p.packWait.Wait() // a pack is swapping the files
+	}
 	if err := t.checkBegun("tpc_vote"); err != nil {
 		return 0, err
 	}
@@ -88,6 +91,9 @@ func (t *Txn) checkCommitted() error {
 		return err
 	}
 	defer s.runlock()
+	if t.posMixed || (t.posGenSet && t.posGen != v.gen) {
+		return t.checkCommittedRepackedLocked(&v)
+	}
 	for i := range t.recs {
 		r := &t.recs[i]
 		cur := s.idx.get(r.oid)
