@@ -26,7 +26,7 @@ func (s *Store) tolerateTail() bool { return false }
 type TxnIterator struct {
 	src         source
 	start, stop proto.Tid
-	pos         int64 // next transaction; -1 until positioned
+	pos         int64  // next transaction; -1 until positioned
 	gen         uint64 // pack generation of pos
 	cur         int64
 	hdr         TxnHeader

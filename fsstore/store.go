@@ -48,8 +48,8 @@ type Store struct {
 	oidMark proto.Oid // persisted high-water mark
 
 	packing   atomic.Bool
-	gen       uint64     // bumped by each pack swap (positions changed); guarded by mu
-	oldFiles  []*os.File // files replaced by a pack, closed by Close
+	gen       uint64         // bumped by each pack swap (positions changed); guarded by mu
+	oldFiles  []*os.File     // files replaced by a pack, closed by Close
 	usedIndex bool           // the index file was used at open (for tests and logs)
 	pins      sync.WaitGroup // readers working without the lock (Verify)
 
