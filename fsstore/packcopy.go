@@ -79,11 +79,10 @@ func (p *packer) dataOf(h DataHeader, pos int64) ([]byte, error) {
 		return nil, nil
 	}
 	rp, rh, err := p.v.resolve(h.Oid, pos, h, "pack", nil)
-	var pk *proto.POSKeyError
-	if errors.As(err, &pk) {
-		return nil, nil
-	}
 	if err != nil {
+		if noDataErr(err) {
+			return nil, nil
+		}
 		return nil, err
 	}
 	return p.v.pickle(rp, &rh), nil

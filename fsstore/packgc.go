@@ -308,11 +308,10 @@ func (p *packer) refsAt(oid proto.Oid, pos int64) ([]proto.Oid, error) {
 		return nil, err
 	}
 	rp, rh, err := v.resolve(h.Oid, pos, h, "pack", nil)
-	var pk *proto.POSKeyError
-	if errors.As(err, &pk) {
-		return nil, nil
-	}
 	if err != nil {
+		if noDataErr(err) {
+			return nil, nil
+		}
 		return nil, err
 	}
 	data := v.pickle(rp, &rh)
@@ -349,4 +348,10 @@ func (p *packer) isReachable(oid proto.Oid, pos int64) bool {
 type packPending struct {
 	oid proto.Oid
 	pos int64
+}
+
+// noDataErr reports whether err says that a record has no data.
+func noDataErr(err error) bool {
+	var pk *proto.POSKeyError
+	return errors.As(err, &pk)
 }
