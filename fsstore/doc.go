@@ -5,9 +5,9 @@
 //
 // It owns the log format, the oid -> position index and its file, crash
 // recovery, two-phase commit with pipelined votes and group commit,
-// undo, iteration and verification. It does not own pack (added on top of
-// these internals, see "Pack" below), conflict resolution (the server's),
-// or pickles (fsstore/pickle).
+// undo, iteration, verification and pack with garbage collection. It does
+// not own conflict resolution (the server's) or pickles (fsstore/pickle,
+// which pack uses to find references).
 //
 // # Data.fs
 //
@@ -122,19 +122,51 @@
 //
 // # Pack
 //
-// A pack (not part of this package yet) should read the committed log
-// through a pinned view (Store.pin: the mapping stays valid without
-// holding Store.mu, so commits continue) using the record readers
-// (view.dataHeader, view.txnFixed, logScan, verifier), write Data.fs.pack,
-// and set Store.packing so that Undo and UndoLog refuse meanwhile. To
-// copy the transactions committed during the pack and swap the files it
-// takes pipeline.mu (no Vote can run; it must first wait until the voted
-// queue is empty), then Store.mu exclusively; renames Data.fs to
-// Data.fs.old and Data.fs.pack to Data.fs; maps the new file (a new
-// logMap; the old mappings stay valid until Close for pinned readers);
-// installs the new index, pos and file; resets pipeline.tail and
-// syncedEnd and the residency bitmap (Store.res: positions changed);
-// writes a fresh Data.fs.gzindex for the new file and deletes
-// Data.fs.index; fsyncs the new file and the directory. Positions change
-// in a pack, tids never do, and the oid mark keeps dropped oids unused.
+// Store.Pack is ZODB's fspack (FileStorage/fspack.py): the file is
+// rewritten into Data.fs.pack while loads and commits go on, then swapped
+// in. Phase one reads the committed log through a pinned view: the
+// current record of every oid at the pack time (fspack's strict checks:
+// increasing tids, no 'c', sound lengths and pointers), packpos (the
+// first transaction after the pack time), and with GC the objects
+// reachable from oid 0 through strong references only (weak and
+// cross-database references keep nothing alive; records are decompressed
+// before their references are read), plus the revisions that backpointers
+// after packpos lead to (and what those reach: more than ZODB, which does
+// not follow them for otherwise unreachable oids). Phase two writes the
+// transactions up to the pack time that keep a record, with status 'p',
+// prev 0 and the data inlined; then every later transaction unchanged in
+// shape, prev re-pointed, a backpointer kept when the new file has its
+// target transaction with a record of the oid holding the same data.
+// Commits made meanwhile are copied in rounds without locks; the last
+// round and the swap take pipeline.mu (new votes wait, the voted queue
+// drains first), then Store.mu exclusively: Data.fs -> Data.fs.old,
+// Data.fs.pack -> Data.fs, a new mapping (old mappings stay mapped until
+// Close for pinned readers), the new index and end installed at once,
+// Store.gen bumped, residency forgotten. The .pack file and the directory
+// are fsynced, Python's Data.fs.index is deleted, our index file is
+// rewritten, and the oid mark is raised first so that oids dropped by GC
+// are never handed out again. tids never change; positions do:
+//
+//   - a transaction that took positions before the swap (Store, Delete,
+//     CheckCurrentSerial) is re-checked at Vote by serial, as ZODB does;
+//     one holding undo or restore backpointers fails (ErrRepacked,
+//     UndoError for undo): retry it;
+//   - an iterator continues with the next tid; a record iteration inside
+//     a transaction the pack rewrote ends with ErrRepacked;
+//   - Verify restarts on the new file.
+//
+// Policies where ZODB raises: a strong reference to an object without
+// data at the pack time (missing, creation undone, deleted) is reported
+// in PackResult.Dangling and the log, the object treated as absent, and
+// the pack completes (ZODB aborts with KeyError; gozeo fsrefs finds them
+// beforehand). A backpointer after the pack time whose target transaction
+// was dropped gets its data inlined (ZODB fails with "Invalid backpointer
+// transaction id", e.g. with GC off on undo-across-packtime.fs). A record
+// whose references cannot be read, or a root without data while other
+// objects have some, aborts a GC pack: guessing could drop live objects.
+// Packing to a time when everything was packed already is a no-op
+// (RedundantPackWarning), as is a pack that would drop nothing. Undo and
+// UndoLog are refused while a pack runs; a second Pack gets
+// ErrPackInProgress; cancelling the context before the swap removes
+// Data.fs.pack and leaves Data.fs untouched.
 package fsstore
