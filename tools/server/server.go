@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,9 +27,18 @@ type Server struct {
 	backends map[string]*Backend
 	eng      *engine.Server
 
+	// Front ends around the engine (ops.go): the TLS listener, the
+	// monitor and the metrics servers; nil when not configured.
+	tlsCfg  *tls.Config
+	front   *tlsFront
+	monitor *monitorServer
+	metrics *metricsServer
+	privDir string // holds the engine's private socket when TLS is on
+
 	done    chan struct{}
 	err     error
 	closeMu sync.Once
+	opsMu   sync.Once
 }
 
 // Options are what a Server takes besides its configuration.
@@ -62,6 +72,13 @@ func NewWithOptions(cfg *config.Config, opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("server: no address to listen on (give -a or <zeo> address)")
 	}
 	s := &Server{cfg: cfg, log: logger, backends: make(map[string]*Backend), done: make(chan struct{})}
+	if cfg.ZEO.SSL != nil {
+		tc, err := LoadTLSConfig(cfg.ZEO.SSL)
+		if err != nil {
+			return nil, err
+		}
+		s.tlsCfg = tc
+	}
 	var named []engine.NamedStorage
 	for _, sc := range cfg.Storages {
 		st, err := fsstore.Open(sc.Path, &fsstore.Options{
@@ -106,10 +123,14 @@ func NewWithOptions(cfg *config.Config, opts *Options) (*Server, error) {
 // called; it returns once the server accepts connections, or with the
 // error that kept it from listening.
 func (s *Server) Start(ctx context.Context) error {
-	addr := listenAddr(s.cfg.ZEO.Address)
+	addr, err := s.listenOps()
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() {
 		err := s.eng.Serve(ctx, addr)
+		s.closeOps()
 		s.closeStores()
 		s.err = err
 		errc <- err
@@ -117,6 +138,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}()
 	select {
 	case <-s.eng.Ready():
+		s.serveOps()
 		return nil
 	case err := <-errc:
 		if err == nil {
@@ -134,8 +156,14 @@ func listenAddr(a config.Address) string {
 	return net.JoinHostPort(a.Host, fmt.Sprint(a.Port))
 }
 
-// Addrs returns the addresses the server listens on.
-func (s *Server) Addrs() []net.Addr { return s.eng.Addrs() }
+// Addrs returns the addresses clients connect to: the TLS listener's
+// when <ssl> is configured, else the engine's.
+func (s *Server) Addrs() []net.Addr {
+	if s.front != nil {
+		return []net.Addr{s.front.addr}
+	}
+	return s.eng.Addrs()
+}
 
 // Engine returns the engine (statistics, tests).
 func (s *Server) Engine() *engine.Server { return s.eng }
@@ -147,6 +175,9 @@ func (s *Server) Backend(name string) *Backend { return s.backends[name] }
 // finishing complete, others are aborted, storages are closed (saving
 // their index). It waits until everything has stopped or ctx ends.
 func (s *Server) Stop(ctx context.Context) error {
+	if s.front != nil {
+		s.front.closeListener()
+	}
 	if err := s.eng.Shutdown(ctx); err != nil && !errors.Is(err, engine.ErrServerClosed) {
 		return err
 	}
