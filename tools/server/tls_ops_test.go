@@ -346,3 +346,7 @@ func TestLoadTLSConfigErrors(t *testing.T) {
 		t.Fatalf("%v %v", cfg, err)
 	}
 }
+
+func tlsDial(addr string, cfg *tls.Config) (*tls.Conn, error) {
+	return tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+}
