@@ -1,0 +1,2 @@
+// Package client is gozeo's ClientStorage.
+package client

@@ -1,0 +1,289 @@
+// Two-phase commit: Txn, its pipelined one-way calls, Vote with conflicts
+// returned for resolution, Finish and Abort.
+
+package client
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gozeo/gozeo/proto"
+)
+
+type txnState uint8
+
+const (
+	txnBegun txnState = iota // storing; Vote may be called (again, after conflicts)
+	txnVoted                 // voted: Finish or Abort
+	txnDone                  // finished or aborted; the commit lock is released
+)
+
+// Txn is a transaction in two-phase commit, bound to the connection it
+// began on: if that connection is lost, every later call fails with
+// ErrDisconnected and Abort succeeds (the server aborts it). One Txn per
+// Client at a time: TpcBegin waits for the previous one to finish or
+// abort. Its methods are safe for concurrent use, but meant to be called
+// in order from one goroutine.
+type Txn struct {
+	c  *Client
+	cn *conn
+	id uint64
+
+	mu    sync.Mutex
+	state txnState
+	err   error // sticky: the transaction is gone on the server
+
+	// What was written, for the cache at Finish: data copied into arena.
+	arena      []byte
+	recs       []txnRec
+	resolved   []proto.Oid // oids the server resolved or undid (vote reply)
+	seen       map[proto.Oid]struct{}
+	oidScratch []proto.Oid
+}
+
+type txnRec struct {
+	oid     proto.Oid
+	off, n  int
+	hasData bool
+}
+
+// TpcBegin starts a transaction with meta (user, description, extension;
+// Tid and Status only when copying transactions). It waits for the
+// client's previous transaction to end, and for a connection while
+// disconnected. A read-only connection refuses with *proto.ReadOnlyError.
+func (c *Client) TpcBegin(meta proto.TxnMeta) (*Txn, error) {
+	if c.closed.Load() {
+		return nil, opErr("", "tpcBegin", ErrClosed)
+	}
+	c.commitMu.Lock()
+	cn, err := c.acquire(nil)
+	if err != nil {
+		c.commitMu.Unlock()
+		return nil, opErr("", "tpcBegin", err)
+	}
+	if cn.readOnly {
+		c.commitMu.Unlock()
+		return nil, opErr(cn.addr, "tpcBegin", &proto.ReadOnlyError{Msg: "tpc_begin on a read-only connection"})
+	}
+	t := &Txn{c: c, cn: cn, id: c.txnSeq.Add(1), seen: make(map[proto.Oid]struct{})}
+	if err := cn.sendOneWay(&proto.TpcBeginRequest{Txn: t.id, Meta: meta}); err != nil {
+		c.commitMu.Unlock()
+		return nil, opErr(cn.addr, "tpcBegin", err)
+	}
+	return t, nil
+}
+
+// usableLocked checks that the transaction accepts op. REQUIRES: t.mu.
+func (t *Txn) usableLocked(want txnState) error {
+	switch {
+	case t.state == txnDone:
+		return ErrTxnDone
+	case t.err != nil:
+		return t.err
+	case t.state != want:
+		return ErrTxnState
+	case t.cn.isDead() || t.c.cur.Load() != t.cn:
+		t.err = ErrDisconnected
+		return t.err
+	}
+	return nil
+}
+
+// record keeps what a one-way call wrote, for the cache at Finish.
+func (t *Txn) record(oid proto.Oid, data []byte, hasData bool) {
+	off := len(t.arena)
+	t.arena = append(t.arena, data...)
+	t.recs = append(t.recs, txnRec{oid: oid, off: off, n: len(data), hasData: hasData})
+}
+
+// oneWay sends a one-way call of the transaction on oid.
+func (t *Txn) oneWay(op string, oid proto.Oid, m proto.Message) error {
+	if err := t.usableLocked(txnBegun); err != nil {
+		return oidErr(t.cn.addr, op, oid, err)
+	}
+	if err := t.cn.sendOneWay(m); err != nil {
+		return t.sendFailed(op, oid, err)
+	}
+	return nil
+}
+
+func (t *Txn) sendFailed(op string, oid proto.Oid, err error) error {
+	if !errors.Is(err, ErrTooLarge) {
+		t.err = ErrDisconnected
+	}
+	return oidErr(t.cn.addr, op, oid, err)
+}
+
+// Store stores data as the new revision of oid, based on revision serial
+// (ZeroTid for a new object). It is one-way and pipelined: errors,
+// conflicts included, come back from Vote. data may be reused once Store
+// returns.
+func (t *Txn) Store(oid proto.Oid, serial proto.Tid, data []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.usableLocked(txnBegun); err != nil {
+		return oidErr(t.cn.addr, "store", oid, err)
+	}
+	if err := t.cn.sendStore(t.id, oid, serial, data); err != nil {
+		return t.sendFailed("store", oid, err)
+	}
+	t.record(oid, data, true)
+	return nil
+}
+
+// CheckCurrentSerial asks Vote to check that revision serial of oid is
+// still current (else *proto.ReadConflictError).
+func (t *Txn) CheckCurrentSerial(oid proto.Oid, serial proto.Tid) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.oneWay("checkCurrentSerial", oid, &proto.CheckCurrentSerialRequest{Txn: t.id, Oid: oid, Serial: serial})
+}
+
+// Delete deletes oid, whose current revision must be serial.
+func (t *Txn) Delete(oid proto.Oid, serial proto.Tid) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.oneWay("delete", oid, &proto.DeleteObjectRequest{Txn: t.id, Oid: oid, Serial: serial}); err != nil {
+		return err
+	}
+	t.record(oid, nil, false)
+	return nil
+}
+
+// Restore writes revision serial of oid as is, without a conflict check
+// (copying transactions); data nil means the object does not exist in it,
+// and prevTxn, when set, makes it a backpointer to that transaction.
+func (t *Txn) Restore(oid proto.Oid, serial proto.Tid, data []byte, prevTxn proto.Tid) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := &proto.RestoreRequest{Txn: t.id, Oid: oid, Serial: serial, PrevTxn: prevTxn, Data: data}
+	if err := t.oneWay("restore", oid, m); err != nil {
+		return err
+	}
+	t.record(oid, data, data != nil)
+	return nil
+}
+
+// Undo undoes the transaction whose undo id (from UndoLog) is id; the
+// objects it touches are reported by Vote's server and invalidated at
+// Finish.
+func (t *Txn) Undo(id []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.usableLocked(txnBegun); err != nil {
+		return opErr(t.cn.addr, "undo", err)
+	}
+	if err := t.cn.sendOneWay(&proto.UndoRequest{Txn: t.id, ID: id}); err != nil {
+		t.err = ErrDisconnected
+		return opErr(t.cn.addr, "undo", err)
+	}
+	return nil
+}
+
+// Vote votes the transaction. With no conflicts it returns (nil, nil) and
+// the transaction is voted: call Finish or Abort. Store conflicts come
+// back as a list: resolve each, Store the result with serial =
+// Conflict.Committed, and Vote again. Any other failure (a read conflict,
+// an error of an earlier one-way call) is returned as an error; the
+// transaction is then gone on the server, and only Abort remains.
+func (t *Txn) Vote() ([]proto.Conflict, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.usableLocked(txnBegun); err != nil {
+		return nil, opErr(t.cn.addr, "vote", err)
+	}
+	w, err := t.cn.roundTrip(nil, &proto.VoteRequest{Txn: t.id})
+	if err != nil {
+		t.err = err
+		if !errors.Is(err, ErrDisconnected) {
+			t.err = fmt.Errorf("%w: the vote failed", ErrTxnDone)
+		}
+		var oid proto.Oid
+		var ce *proto.ConflictError
+		var rce *proto.ReadConflictError
+		switch {
+		case errors.As(err, &ce):
+			oid = ce.Oid
+		case errors.As(err, &rce):
+			oid = rce.Oid
+		default:
+			return nil, opErr(t.cn.addr, "vote", err)
+		}
+		return nil, oidErr(t.cn.addr, "vote", oid, err)
+	}
+	defer w.release()
+	var m proto.VoteReply
+	if err := decodeReply(t.cn, "vote", w, &m); err != nil {
+		t.err = ErrDisconnected
+		t.cn.shutdown(err)
+		return nil, err
+	}
+	if len(m.Conflicts) > 0 {
+		var a arena
+		for i := range m.Conflicts {
+			a.reserve(len(m.Conflicts[i].Data))
+		}
+		for i := range m.Conflicts {
+			m.Conflicts[i].Data = a.copy(m.Conflicts[i].Data)
+		}
+		return m.Conflicts, nil
+	}
+	t.resolved = append(t.resolved[:0], m.Resolved...)
+	t.state = txnVoted
+	return nil, nil
+}
+
+// Finish commits the voted transaction and returns its tid. Before it
+// returns (and before any later invalidation is processed) the cache holds
+// the committed data as the current revisions, OnInvalidate has seen the
+// transaction, and LastTransaction reports its tid.
+func (t *Txn) Finish() (proto.Tid, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.usableLocked(txnVoted); err != nil {
+		return 0, opErr(t.cn.addr, "tpcFinish", err)
+	}
+	w := getWaiter(waitFinish, proto.OpTpcFinish)
+	w.txn = t
+	t.cn.send(w, &proto.TpcFinishRequest{Txn: t.id})
+	<-w.ch
+	tid, err := w.tid, w.err
+	w.release()
+	t.state = txnDone
+	defer t.c.commitMu.Unlock()
+	if err != nil {
+		if !errors.Is(err, ErrDisconnected) && !errors.Is(err, ErrClosed) {
+			// The server refused; make sure it holds nothing for us.
+			if w, aerr := t.cn.roundTrip(nil, &proto.TpcAbortRequest{Txn: t.id}); aerr == nil {
+				w.release()
+			}
+		}
+		return 0, opErr(t.cn.addr, "tpcFinish", err)
+	}
+	return tid, nil
+}
+
+// Abort abandons the transaction. It is a no-op after Finish or Abort, and
+// succeeds when the connection was lost (the server aborted it).
+func (t *Txn) Abort() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state == txnDone {
+		return nil
+	}
+	t.state = txnDone
+	defer t.c.commitMu.Unlock()
+	if t.cn.isDead() || t.c.cur.Load() != t.cn {
+		return nil
+	}
+	w, err := t.cn.roundTrip(nil, &proto.TpcAbortRequest{Txn: t.id})
+	if err != nil {
+		if errors.Is(err, ErrDisconnected) || errors.Is(err, ErrClosed) {
+			return nil
+		}
+		return opErr(t.cn.addr, "tpcAbort", err)
+	}
+	w.release()
+	return nil
+}
