@@ -129,6 +129,10 @@ func CompressStats(path string, sample int, progress func(done, total int64)) (*
 		var d compress.Decompressor
 		var out, back []byte
 		stored := make([][]byte, len(samples))
+		if len(samples) > 0 { // warm the codec's state up: steady-state speed
+			w, _ := z.Compress(nil, samples[0])
+			d.Decompress(nil, w, 0)
+		}
 		t0 := time.Now()
 		for i, s := range samples {
 			var ok bool

@@ -4,6 +4,7 @@ package fstool
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -135,7 +136,7 @@ func TraceOids(w io.Writer, path string, oids []proto.Oid, progress func(done, t
 		}
 		if produced {
 			h := it.Header()
-			tids[info.Tid] = tidInfo{user: h.User, desc: h.Description, pos: it.Pos()}
+			tids[info.Tid] = tidInfo{user: bytes.Clone(h.User), desc: bytes.Clone(h.Description), pos: it.Pos()}
 		}
 		if progress != nil && n%1024 == 0 {
 			progress(it.Pos(), fl.Size())
