@@ -14,11 +14,11 @@ import (
 
 func TestRepr(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                  "b''",
-		"alice":             "b'alice'",
-		"zo\xc3\xab":        `b'zo\xc3\xab'`,
-		"it's":              `b"it's"`,
-		`'"`:                `b'\'"'`,
+		"":                   "b''",
+		"alice":              "b'alice'",
+		"zo\xc3\xab":         `b'zo\xc3\xab'`,
+		"it's":               `b"it's"`,
+		`'"`:                 `b'\'"'`,
 		"a\\b\n\t\r\x00\x7f": `b'a\\b\n\t\r\x00\x7f'`,
 	} {
 		if got := BytesRepr([]byte(in)); got != want {
