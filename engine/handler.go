@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -17,14 +19,23 @@ type handler struct {
 	gnet.BuiltinEventEngine
 	srv        *Server
 	protoAddrs []string
+	ready      sync.Once
 }
 
 func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
 	s := h.srv
 	s.eng = eng
 	s.addrs = boundAddrs(eng, h.protoAddrs)
-	close(s.booted)
 	return gnet.None
+}
+
+// OnTick runs first once gnet has registered and started its event loops
+// (OnBoot runs before): only then is the server ready, so that ServeConn
+// (which asks gnet's load balancer for a loop) never races with the
+// registration. Later ticks have nothing to do.
+func (h *handler) OnTick() (time.Duration, gnet.Action) {
+	h.ready.Do(func() { close(h.srv.booted) })
+	return time.Hour, gnet.None
 }
 
 // boundAddrs asks the kernel which addresses the listeners got.

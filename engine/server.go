@@ -142,6 +142,7 @@ func (s *Server) Serve(ctx context.Context, addrs ...string) error {
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithReuseAddr(true),
 			gnet.WithLogger(gnetLogger{s.log}),
+			gnet.WithTicker(true), // OnTick marks the loops started (Ready)
 		)
 	}()
 	var err error
