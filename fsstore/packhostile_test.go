@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPackHostile(t *testing.T) {
@@ -59,5 +60,36 @@ func TestPackHostile(t *testing.T) {
 				t.Errorf("%s left behind", PackSuffix)
 			}
 		})
+	}
+}
+
+// TestPackClose: closing the store during a pack stops the pack before
+// the swap; the file is left as it was.
+func TestPackClose(t *testing.T) {
+	s, _ := genStore(t, 20000, nil)
+	path := s.Path()
+	before := fileBytes(t, path)
+	closed := make(chan error, 1)
+	once := false
+	_, err := s.Pack(context.Background(), s.LastTransaction(), &PackOptions{Progress: func(done, total int64) {
+		if !once {
+			once = true
+			go func() { closed <- s.Close() }()
+			for !s.isClosed() {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}})
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("pack during Close: %v, want ErrClosed", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fileBytes(t, path), before) {
+		t.Error("file changed")
+	}
+	if _, err := os.Stat(path + PackSuffix); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind", PackSuffix)
 	}
 }
