@@ -43,6 +43,9 @@ type conn struct {
 	// registration publishes it under storage.connsMu)
 	st       *storageState
 	readOnly bool
+	// compressed: the client accepts records as stored (compressed ones
+	// included); otherwise it is served the plain view.
+	compressed bool
 
 	closed  atomic.Bool
 	pending atomic.Int32 // requests handed to workers and not answered yet
@@ -118,4 +121,13 @@ func remoteAddrString(gc gnet.Conn) string {
 		}
 	}
 	return "unix"
+}
+
+// storage is the view of the registered storage this client is served:
+// records as stored, or decompressed.
+func (c *conn) storage() Storage {
+	if c.compressed {
+		return c.st.st
+	}
+	return c.st.plain
 }

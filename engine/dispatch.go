@@ -68,7 +68,7 @@ func (c *conn) dispatch(r *request) bool {
 		c.log = c.log.With("label", string(r.str))
 	case opLoadBefore:
 		st.stats.loads.Add(1)
-		out, err := c.codec.appendLoadBefore(c.out, r, st.st, true)
+		out, err := c.codec.appendLoadBefore(c.out, r, c.storage(), true)
 		if errors.Is(err, ErrWouldBlock) {
 			c.submit(r)
 		} else {

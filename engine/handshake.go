@@ -24,6 +24,7 @@ func (c *conn) handshake(payload []byte) bool {
 		}
 		accepted := hello.Features & proto.FeatureCompressedRecords
 		c.codec = nativeCodec{}
+		c.compressed = accepted&proto.FeatureCompressedRecords != 0
 		c.phase = phaseActive
 		c.out = proto.AppendServerHello(c.out, proto.ServerHello{
 			Version:      proto.Version,

@@ -24,7 +24,7 @@ const maxItersPerConn = 1024
 func (c *conn) iterate(dst []byte, r *request) ([]byte, error) {
 	switch r.op {
 	case opIteratorStart:
-		it, err := c.st.st.Iterate(r.tid, r.tid2)
+		it, err := c.storage().Iterate(r.tid, r.tid2)
 		if err != nil {
 			return nil, err
 		}

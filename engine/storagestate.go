@@ -14,7 +14,8 @@ import (
 type storageState struct {
 	srv      *Server
 	name     string
-	st       Storage
+	st       Storage // records as stored (compressed ones too)
+	plain    Storage // records decompressed, for clients that want them plain
 	readOnly bool
 	locks    *lockTable
 	invq     *invalQueue
@@ -50,6 +51,7 @@ func newStorageState(s *Server, ns NamedStorage) (*storageState, error) {
 		srv:      s,
 		name:     ns.Name,
 		st:       ns.Storage,
+		plain:    plainStorage{Storage: ns.Storage, max: int(s.opts.MaxFrameSize)},
 		readOnly: ns.ReadOnly,
 		locks:    newLockTable(),
 		invq:     newInvalQueue(s.opts.InvalidationQueueSize),

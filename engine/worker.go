@@ -62,7 +62,7 @@ func (s *Server) runJob(j *job) {
 		// becomes visible after we read cannot queue its invalidation
 		// before our (older) answer.
 		st.pubMu.RLock()
-		o.b, err = c.codec.appendLoadBefore(o.b, r, st.st, false)
+		o.b, err = c.codec.appendLoadBefore(o.b, r, c.storage(), false)
 		if err == nil {
 			c.post(o.b, o)
 		}
@@ -74,7 +74,7 @@ func (s *Server) runJob(j *job) {
 		return
 	case opLoadSerial:
 		var data []byte
-		if data, err = st.st.LoadSerial(r.oid, r.tid, nil); err == nil {
+		if data, err = c.storage().LoadSerial(r.oid, r.tid, nil); err == nil {
 			o.b = c.codec.appendData(o.b, r, data)
 		}
 	case opGetTid:
@@ -96,7 +96,7 @@ func (s *Server) runJob(j *job) {
 			o.b = c.codec.appendHistory(o.b, r, h)
 		}
 	case opRecordIterNext:
-		rec, next, more, e := st.st.RecordIterNext(r.oid, nil)
+		rec, next, more, e := c.storage().RecordIterNext(r.oid, nil)
 		if err = e; err == nil {
 			o.b = c.codec.appendRecordIterNext(o.b, r, &rec, next, more)
 		}

@@ -5,11 +5,13 @@ package server
 
 import (
 	"context"
-	"errors"
+	"log/slog"
+	"sync"
 
 	"github.com/gozeo/gozeo/engine"
 	"github.com/gozeo/gozeo/fsstore"
 	"github.com/gozeo/gozeo/proto"
+	"github.com/gozeo/gozeo/proto/compress"
 )
 
 // Backend serves a FileStorage through the engine's Storage interface.
@@ -19,6 +21,10 @@ type Backend struct {
 	// settings.
 	PackGC      bool
 	PackKeepOld bool
+	log         *slog.Logger
+	// Compress is the codec records are stored with (the storage's
+	// compress key); compress.None stores them as clients send them.
+	Compress compress.Codec
 }
 
 var _ engine.Storage = (*Backend)(nil)
@@ -66,11 +72,73 @@ func (b *Backend) Begin(meta proto.TxnMeta) (engine.Txn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t, nil
+	if b.Compress == compress.None {
+		return t, nil
+	}
+	return &compressingTxn{Txn: t, codec: b.Compress}, nil
 }
 
-// ErrPackUnavailable is returned until pack is wired to the store.
-var ErrPackUnavailable = errors.New("server: pack is not available for this storage")
+// compressingTxn compresses the records it stores. It runs on the commit
+// goroutine of a vote, never on an event loop. Records already compressed
+// (by a client, or copied from a compressed database) are stored as is.
+type compressingTxn struct {
+	*fsstore.Txn
+	codec compress.Codec
+	z     *compress.Compressor
+	buf   []byte
+}
+
+func (t *compressingTxn) squeeze(data []byte) []byte {
+	if t.z == nil {
+		t.z = compressors.get(t.codec)
+	}
+	// The store keeps its own copy of the record, so one buffer serves
+	// every call.
+	t.buf, _ = t.z.Compress(t.buf[:0], data)
+	return t.buf
+}
+
+func (t *compressingTxn) Store(oid proto.Oid, serial proto.Tid, data []byte) error {
+	return t.Txn.Store(oid, serial, t.squeeze(data))
+}
+
+func (t *compressingTxn) Restore(oid proto.Oid, serial proto.Tid, data []byte, prevTxn proto.Tid) error {
+	if data != nil {
+		data = t.squeeze(data)
+	}
+	return t.Txn.Restore(oid, serial, data, prevTxn)
+}
+
+func (t *compressingTxn) release() {
+	if t.z != nil {
+		compressors.put(t.codec, t.z)
+		t.z = nil
+	}
+}
+
+func (t *compressingTxn) Finish(onCommit func(proto.Tid)) (proto.Tid, error) {
+	t.release()
+	return t.Txn.Finish(onCommit)
+}
+
+func (t *compressingTxn) Abort() error {
+	t.release()
+	return t.Txn.Abort()
+}
+
+// compressors pools a Compressor per codec.
+var compressors compressorPools
+
+type compressorPools struct{ pools [4]sync.Pool }
+
+func (p *compressorPools) get(c compress.Codec) *compress.Compressor {
+	if z, ok := p.pools[c].Get().(*compress.Compressor); ok {
+		return z
+	}
+	return compress.NewCompressor(c, nil)
+}
+
+func (p *compressorPools) put(c compress.Codec, z *compress.Compressor) { p.pools[c].Put(z) }
 
 // Pack packs the storage; gc is honoured only when the storage's pack-gc
 // setting allows it.

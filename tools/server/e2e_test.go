@@ -54,6 +54,18 @@ type rawConn struct {
 
 func dialNative(t testing.TB, addr string) *rawConn {
 	t.Helper()
+	rc := dialNativeRaw(t, addr)
+	rc.write(proto.AppendHello(nil, proto.Hello{Version: proto.Version}))
+	sh, err := proto.DecodeServerHello(rc.readRaw())
+	if err != nil || sh.Version != proto.Version {
+		t.Fatalf("server hello %+v %v", sh, err)
+	}
+	return rc
+}
+
+// dialNativeRaw connects and reads the greeting; the caller says hello.
+func dialNativeRaw(t testing.TB, addr string) *rawConn {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -62,11 +74,6 @@ func dialNative(t testing.TB, addr string) *rawConn {
 	rc := &rawConn{t: t, c: c}
 	if g := rc.readRaw(); string(g) != "Z5" {
 		t.Fatalf("greeting %q", g)
-	}
-	rc.write(proto.AppendHello(nil, proto.Hello{Version: proto.Version}))
-	sh, err := proto.DecodeServerHello(rc.readRaw())
-	if err != nil || sh.Version != proto.Version {
-		t.Fatalf("server hello %+v %v", sh, err)
 	}
 	return rc
 }

@@ -93,7 +93,8 @@ func NewWithOptions(cfg *config.Config, opts *Options) (*Server, error) {
 		}
 		s.stores = append(s.stores, st)
 		b := NewBackend(st)
-		b.PackGC, b.PackKeepOld = sc.PackGC, sc.PackKeepOld
+		b.PackGC, b.PackKeepOld, b.Compress = sc.PackGC, sc.PackKeepOld, sc.Compress
+		b.log = logger.With("storage", sc.Name)
 		s.backends[sc.Name] = b
 		named = append(named, engine.NamedStorage{Name: sc.Name, Storage: b, ReadOnly: sc.ReadOnly})
 		logger.Info("storage opened", "storage", sc.Name, "path", sc.Path,

@@ -1,0 +1,104 @@
+// The plain view of a storage: what clients that did not ask for
+// compressed records see. Records a storage keeps compressed (".z" zlib as
+// zc.zlibstorage writes them, ".Z" zstd, ".S" s2; see proto/compress) are
+// decompressed on the way out, so stock ZEO clients get plain pickles.
+
+package engine
+
+import (
+	"sync"
+
+	"github.com/gozeo/gozeo/proto"
+	"github.com/gozeo/gozeo/proto/compress"
+)
+
+// plainStorage wraps a Storage, decompressing what it loads. TryLoadBefore
+// never decompresses on the event loop: a compressed record answers
+// ErrWouldBlock, so a worker does the decompression.
+type plainStorage struct {
+	Storage
+	max int
+}
+
+var (
+	decompressors = sync.Pool{New: func() any { return compress.NewDecompressor() }}
+	scratchPool   = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+)
+
+// decompressInto replaces data (which starts at dst[len(dst0):]) with its
+// decompressed form when it is compressed.
+func (p plainStorage) decompressInto(dst0, data []byte) ([]byte, error) {
+	rec := data[len(dst0):]
+	if !compress.IsCompressed(rec) {
+		return data, nil
+	}
+	sp := scratchPool.Get().(*[]byte)
+	scratch := append((*sp)[:0], rec...)
+	d := decompressors.Get().(*compress.Decompressor)
+	out, err := d.Decompress(dst0, scratch, p.max)
+	decompressors.Put(d)
+	*sp = scratch[:0]
+	scratchPool.Put(sp)
+	return out, err
+}
+
+func (p plainStorage) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) ([]byte, proto.Tid, proto.Tid, error) {
+	data, start, end, err := p.Storage.LoadBefore(oid, before, dst)
+	if err != nil {
+		return data, start, end, err
+	}
+	data, err = p.decompressInto(dst, data)
+	return data, start, end, err
+}
+
+func (p plainStorage) TryLoadBefore(oid proto.Oid, before proto.Tid, dst []byte) ([]byte, proto.Tid, proto.Tid, error) {
+	data, start, end, err := p.Storage.TryLoadBefore(oid, before, dst)
+	if err == nil && compress.IsCompressed(data[len(dst):]) {
+		return dst, 0, 0, ErrWouldBlock
+	}
+	return data, start, end, err
+}
+
+func (p plainStorage) LoadSerial(oid proto.Oid, serial proto.Tid, dst []byte) ([]byte, error) {
+	data, err := p.Storage.LoadSerial(oid, serial, dst)
+	if err != nil {
+		return data, err
+	}
+	return p.decompressInto(dst, data)
+}
+
+func (p plainStorage) RecordIterNext(next proto.Oid, dst []byte) (proto.DataRecord, proto.Oid, bool, error) {
+	rec, n, more, err := p.Storage.RecordIterNext(next, dst)
+	if err == nil && rec.Data != nil {
+		rec.Data, err = p.decompressInto(nil, rec.Data)
+	}
+	return rec, n, more, err
+}
+
+func (p plainStorage) Iterate(start, stop proto.Tid) (TxnIterator, error) {
+	it, err := p.Storage.Iterate(start, stop)
+	if err != nil {
+		return nil, err
+	}
+	return plainTxnIter{it, p}, nil
+}
+
+type plainTxnIter struct {
+	TxnIterator
+	p plainStorage
+}
+
+func (it plainTxnIter) Records() RecordIterator { return plainRecIter{it.TxnIterator.Records(), it.p} }
+
+type plainRecIter struct {
+	RecordIterator
+	p plainStorage
+}
+
+func (it plainRecIter) Next() (proto.DataRecord, bool, error) {
+	rec, ok, err := it.RecordIterator.Next()
+	if ok && err == nil && rec.Data != nil {
+		rec.Data, err = it.p.decompressInto(nil, rec.Data)
+	}
+	return rec, ok, err
+}
