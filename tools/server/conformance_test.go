@@ -66,7 +66,7 @@ func (c directConn) LastTransaction() proto.Tid         { return c.d.st.LastTran
 func (c directConn) UndoLog(first, last int) ([]proto.UndoEntry, error) {
 	return c.d.st.UndoLog(first, last, nil)
 }
-func (c directConn) Sync() error                                     { return nil }
+func (c directConn) Sync() error                                       { return nil }
 func (c directConn) Invalidations() ([]storagetest.Invalidation, bool) { return nil, false }
 
 func (c directConn) Transactions(start, stop proto.Tid) ([]storagetest.TxnRecords, error) {
@@ -304,4 +304,3 @@ func (t *clientTxn) Finish() (proto.Tid, error) {
 	}
 	return tid, err
 }
-
