@@ -90,7 +90,12 @@ func (s *Server) timeoutLoop() {
 	}
 	tick := time.NewTicker(max(limit/10, 10*time.Millisecond))
 	defer tick.Stop()
-	for range tick.C {
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-tick.C:
+		}
 		if s.stopping.Load() {
 			return
 		}

@@ -59,6 +59,7 @@ type Server struct {
 	conns   atomic.Int64
 	txnsWG  sync.WaitGroup // commit goroutines
 	tickers sync.WaitGroup
+	quit    chan struct{} // closed when Serve stops: ends the tickers at once
 
 	lockedMu sync.Mutex
 	locked   map[*txnState]struct{} // voted transactions holding locks (timeout)
@@ -86,6 +87,7 @@ func New(storages []NamedStorage, opts *Options) (*Server, error) {
 		start:     o.Now(),
 		booted:    make(chan struct{}),
 		done:      make(chan struct{}),
+		quit:      make(chan struct{}),
 		mailboxes: make(map[gnet.EventLoop]*mailbox),
 		work:      make(chan *job, 64*1024),
 		locked:    make(map[*txnState]struct{}),
@@ -164,6 +166,7 @@ func (s *Server) Serve(ctx context.Context, addrs ...string) error {
 	s.stopping.Store(true)
 	close(s.work)
 	s.workWG.Wait()
+	close(s.quit)
 	s.tickers.Wait()
 	s.txnsWG.Wait()
 	close(s.done)
