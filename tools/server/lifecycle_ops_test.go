@@ -5,6 +5,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gozeo/gozeo/fsstore"
 	"github.com/gozeo/gozeo/proto"
+	"github.com/gozeo/gozeo/tools/config"
 )
 
 func TestGozeoServe(t *testing.T) {
@@ -283,5 +285,26 @@ func testSecondSignal(t *testing.T, bin string) {
 	}
 	if msg := ch.stderr.String(); !strings.Contains(msg, "second signal: exiting at once") || strings.Contains(msg, "stopped cleanly") {
 		t.Fatalf("stderr:\n%s", msg)
+	}
+}
+
+// TestStopWithTransactionTimeout: a configured transaction timeout does
+// not hold up a stop until the timeout checker's next tick (a tenth of
+// the timeout: a minute here).
+func TestStopWithTransactionTimeout(t *testing.T) {
+	cfg := config.DefaultConfig()
+	cfg.Apply(config.Overrides{Address: "127.0.0.1:0", Filenames: []string{filepath.Join(t.TempDir(), "Data.fs")}})
+	cfg.ZEO.TransactionTimeout = 10 * time.Minute
+	s, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 }
