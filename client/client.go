@@ -36,12 +36,15 @@ type Client struct {
 	stateCh chan struct{} // closed and replaced whenever cur changes
 	lastErr error         // why the client is not connected, for errors
 	info    proto.StorageInfo
+	tidCh   chan struct{} // closed when the last tid advances, if tidWaiting
+
+	tidWaiting atomic.Bool // a Sync waits for the last tid to advance
 
 	commitMu sync.Mutex // one transaction at a time (ZEO's _commit_lock)
 	txnSeq   atomic.Uint64
 
-	oidMu sync.Mutex
-	oids  []proto.Oid // prefetched new oids
+	oidMu  sync.Mutex
+	oids   []proto.Oid // prefetched new oids
 	oidBuf []proto.Oid
 
 	loadMu  sync.Mutex

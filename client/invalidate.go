@@ -61,6 +61,7 @@ func (c *Client) applyInvalidation(tid proto.Tid, oids []proto.Oid) error {
 	if err := c.cache.SetLastTid(tid); err != nil {
 		return fmt.Errorf("client: invalidation %s: %w", tid, err)
 	}
+	c.tidAdvanced()
 	return nil
 }
 
@@ -108,5 +109,6 @@ func (c *Client) applyCommit(t *Txn, tid proto.Tid) error {
 	if err := c.cache.SetLastTid(tid); err != nil {
 		return fmt.Errorf("client: commit %s: %w", tid, err)
 	}
+	c.tidAdvanced()
 	return nil
 }

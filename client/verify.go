@@ -126,6 +126,7 @@ func (c *Client) verify(ctx context.Context, cn *conn) error {
 	if err := c.cache.SetLastTid(tid); err != nil {
 		return opErr(cn.addr, "verify", err)
 	}
+	c.tidAdvanced()
 	if err := c.activate(cn, tid, info); err != nil {
 		return opErr(cn.addr, "verify", err)
 	}

@@ -52,8 +52,8 @@ type waiter struct {
 	shared     bool
 	leaderConn *conn
 	followers  *waiter
-	next      *waiter
-	leader    *waiter
+	next       *waiter
+	leader     *waiter
 
 	// Result.
 	buf        []byte // reply body (waitRaw) or object data (waitLoad)
