@@ -126,7 +126,7 @@ func TestPackNoWaitAndFlags(t *testing.T) {
 	if code != 0 || !(strings.Contains(out, "packed storage 1") || strings.Contains(out, "running on the server")) {
 		t.Fatalf("exit %d %q %q", code, out, errs)
 	}
-	want := time.Now().Add(-24 * time.Hour).Format("2006-01-02") + " 12:30:00"
+	want := time.Now().Add(-24*time.Hour).Format("2006-01-02") + " 12:30:00"
 	if !strings.Contains(out, "as of "+want) {
 		t.Fatalf("pack time: %s (want %s)", out, want)
 	}
