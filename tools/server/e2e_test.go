@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"io"
@@ -46,10 +47,13 @@ func startServerWith(t testing.TB, tweak func(*config.Config)) (*Server, string)
 }
 
 type rawConn struct {
-	t      testing.TB
-	c      net.Conn
-	id     uint32
-	invals []proto.Tid // invalidation pushes seen, in arrival order
+	t       testing.TB
+	c       net.Conn
+	r       *bufio.Reader
+	id      uint32
+	pending []byte      // one-way requests not written yet (sent with the next call)
+	invals  []proto.Tid // invalidation pushes seen, in arrival order
+	buf     []byte
 }
 
 func dialNative(t testing.TB, addr string) *rawConn {
@@ -71,7 +75,7 @@ func dialNativeRaw(t testing.TB, addr string) *rawConn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	rc := &rawConn{t: t, c: c}
+	rc := &rawConn{t: t, c: c, r: bufio.NewReaderSize(c, 64<<10)}
 	if g := rc.readRaw(); string(g) != "Z5" {
 		t.Fatalf("greeting %q", g)
 	}
@@ -89,23 +93,30 @@ func (rc *rawConn) write(b []byte) {
 func (rc *rawConn) readRaw() []byte {
 	rc.t.Helper()
 	rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if rc.r == nil {
+		rc.r = bufio.NewReaderSize(rc.c, 64<<10)
+	}
 	var hdr [4]byte
-	if _, err := io.ReadFull(rc.c, hdr[:]); err != nil {
+	if _, err := io.ReadFull(rc.r, hdr[:]); err != nil {
 		rc.t.Fatal(err)
 	}
-	buf := make([]byte, binary.BigEndian.Uint32(hdr[:]))
-	if _, err := io.ReadFull(rc.c, buf); err != nil {
+	n := int(binary.BigEndian.Uint32(hdr[:]))
+	if cap(rc.buf) < n+4 {
+		rc.buf = make([]byte, n+4)
+	}
+	buf := rc.buf[:n+4]
+	copy(buf, hdr[:])
+	if _, err := io.ReadFull(rc.r, buf[4:]); err != nil {
 		rc.t.Fatal(err)
 	}
-	return buf
+	return buf[4:]
 }
 
 // readFrame reads one native frame.
 func (rc *rawConn) readFrame() proto.Frame {
 	rc.t.Helper()
 	p := rc.readRaw()
-	full := binary.BigEndian.AppendUint32(nil, uint32(len(p)))
-	f, _, err := proto.ReadFrame(append(full, p...), 0)
+	f, _, err := proto.ReadFrame(rc.buf[:len(p)+4], 0)
 	if err != nil {
 		rc.t.Fatal(err)
 	}
@@ -119,7 +130,8 @@ type framer interface {
 func (rc *rawConn) call(m framer) proto.Frame {
 	rc.t.Helper()
 	rc.id++
-	rc.write(m.AppendFrame(nil, rc.id))
+	rc.write(m.AppendFrame(rc.pending, rc.id))
+	rc.pending = rc.pending[:0]
 	for {
 		f := rc.readFrame()
 		if f.IsPush() {
@@ -133,7 +145,20 @@ func (rc *rawConn) call(m framer) proto.Frame {
 	}
 }
 
+// send writes a one-way request.
 func (rc *rawConn) send(m framer) { rc.write(m.AppendFrame(nil, 0)) }
+
+// queue queues a one-way request, written with the next call (or flush),
+// as a real client coalesces frames.
+func (rc *rawConn) queue(m framer) { rc.pending = m.AppendFrame(rc.pending, 0) }
+
+// flush writes queued one-way requests.
+func (rc *rawConn) flush() {
+	if len(rc.pending) > 0 {
+		rc.write(rc.pending)
+		rc.pending = rc.pending[:0]
+	}
+}
 
 func TestNativeCommitAndLoad(t *testing.T) {
 	_, addr := startServer(t)
