@@ -128,7 +128,7 @@ func (c *Client) waitConn(ctx context.Context) (*conn, error) {
 			return nil, ErrClosed
 		}
 		c.mu.Lock()
-		cn, ch, last := c.cur.Load(), c.stateCh, c.lastErr
+		cn, ch := c.cur.Load(), c.stateCh
 		c.mu.Unlock()
 		if cn != nil {
 			return cn, nil
@@ -136,6 +136,9 @@ func (c *Client) waitConn(ctx context.Context) (*conn, error) {
 		select {
 		case <-ch:
 		case <-timer.C:
+			c.mu.Lock()
+			last := c.lastErr
+			c.mu.Unlock()
 			if last != nil {
 				return nil, fmt.Errorf("%w (no connection within %v; last error: %w)", ErrDisconnected, c.opts.WaitTimeout, last)
 			}

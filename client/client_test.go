@@ -14,6 +14,7 @@ import (
 )
 
 func TestCommitLoadInvalidate(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	logA, logB := &invLog{t: t}, &invLog{t: t}
 	oa, ob := fastOptions(), fastOptions()
@@ -103,6 +104,7 @@ func equalCalls(a, b []invCall) bool {
 }
 
 func TestHistoryIteratorUndo(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := openClient(t, []string{ts.Addr}, nil)
 	oids, err := c.NewOIDs(3)
@@ -246,6 +248,7 @@ func TestHistoryIteratorUndo(t *testing.T) {
 }
 
 func TestConflictResolvedByRestoring(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	a := openClient(t, []string{ts.Addr}, nil)
 	b := openClient(t, []string{ts.Addr}, nil)
@@ -327,6 +330,7 @@ func TestConflictResolvedByRestoring(t *testing.T) {
 }
 
 func TestTxnMisuse(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := openClient(t, []string{ts.Addr}, nil)
 	tx, err := c.TpcBegin(proto.TxnMeta{})

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +111,9 @@ func openClient(t testing.TB, addrs []string, o *Options) *Client {
 		t.Fatalf("open client: %v", err)
 	}
 	t.Cleanup(func() {
+		if c.closed.Load() {
+			return
+		}
 		if err := c.cache.Check(); err != nil {
 			t.Errorf("cache check: %v", err)
 		}
@@ -226,3 +230,38 @@ func (l *invLog) snapshot() []invCall {
 }
 
 func isDisconnected(err error) bool { return errors.Is(err, ErrDisconnected) }
+
+// recordingHandler is a slog handler that keeps the messages of Error
+// records (and passes everything to testLogger's handler too).
+type recordingHandler struct {
+	mu     sync.Mutex
+	errors []string
+}
+
+func (h *recordingHandler) logger() *slog.Logger { return slog.New(h) }
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *recordingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		h.mu.Lock()
+		h.errors = append(h.errors, r.Message)
+		h.mu.Unlock()
+	}
+	return testLogger().Handler().Handle(ctx, r)
+}
+
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+// has reports whether an Error record's message contains s.
+func (h *recordingHandler) has(s string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.errors {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
