@@ -147,6 +147,8 @@ func (fc *fakeConn) serve() {
 			fc.reply(f, &proto.GetInfoReply{Info: proto.StorageInfo{Name: "fake"}})
 		case proto.OpPing:
 			fc.reply(f, &proto.PingReply{})
+		case proto.OpLastTransaction:
+			fc.reply(f, &proto.LastTransactionReply{Tid: last})
 		case proto.OpGetInvalidations:
 			fc.reply(f, &proto.GetInvalidationsReply{TooOld: true})
 		default:

@@ -231,11 +231,12 @@ func (l *invLog) snapshot() []invCall {
 
 func isDisconnected(err error) bool { return errors.Is(err, ErrDisconnected) }
 
-// recordingHandler is a slog handler that keeps the messages of Error
-// records (and passes everything to testLogger's handler too).
+// recordingHandler is a slog handler that keeps the text of Warn and
+// Error records (and passes everything to testLogger's handler too).
 type recordingHandler struct {
 	mu     sync.Mutex
 	errors []string
+	warns  []string
 }
 
 func (h *recordingHandler) logger() *slog.Logger { return slog.New(h) }
@@ -243,9 +244,17 @@ func (h *recordingHandler) logger() *slog.Logger { return slog.New(h) }
 func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *recordingHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelError {
+	if r.Level >= slog.LevelWarn {
+		text := r.Message
+		r.Attrs(func(a slog.Attr) bool {
+			text += " " + a.String()
+			return true
+		})
 		h.mu.Lock()
-		h.errors = append(h.errors, r.Message)
+		if r.Level >= slog.LevelError {
+			h.errors = append(h.errors, text)
+		}
+		h.warns = append(h.warns, text)
 		h.mu.Unlock()
 	}
 	return testLogger().Handler().Handle(ctx, r)
@@ -254,7 +263,19 @@ func (h *recordingHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
 
-// has reports whether an Error record's message contains s.
+// hasWarn reports whether a Warn (or Error) record contains s.
+func (h *recordingHandler) hasWarn(s string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.warns {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether an Error record contains s.
 func (h *recordingHandler) has(s string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
