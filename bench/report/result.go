@@ -115,11 +115,11 @@ func Quotient(num, den float64) (float64, bool) {
 
 // Baseline ratio names.
 const (
-	RatioRTT        = "p50/echo-p50"   // latency: p50 over the echo p50 (1 connection)
-	RatioRTT99      = "p99/echo-p99"   // the same at p99
-	RatioThroughput = "ops/echo-ops"   // throughput over echo's at the same connections and depth
-	RatioFsync      = "ops/fsync-ops"  // commits/s over fdatasync/s
-	RatioFsyncLat   = "p50/fsync-p50"  // commit p50 over one append+fdatasync's p50
+	RatioRTT        = "p50/echo-p50"  // latency: p50 over the echo p50 (1 connection)
+	RatioRTT99      = "p99/echo-p99"  // the same at p99
+	RatioThroughput = "ops/echo-ops"  // throughput over echo's at the same connections and depth
+	RatioFsync      = "ops/fsync-ops" // commits/s over fdatasync/s
+	RatioFsyncLat   = "p50/fsync-p50" // commit p50 over one append+fdatasync's p50
 )
 
 // CompareEcho adds the echo ratios to r: latency against rtt (the
