@@ -203,4 +203,3 @@ func BenchmarkChooserNext(b *testing.B) {
 		})
 	}
 }
-
