@@ -1,15 +1,13 @@
-// The other server calls: Sync, NewOIDs, History, undo listings, Pack,
-// ServerStatus and RecordIterNext.
+// Server calls other than loads, sync and commits: the generic call,
+// NewOIDs, History, undo listings, Pack, ServerStatus and RecordIterNext.
 
 package client
 
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/gozeo/gozeo/proto"
-	"github.com/gozeo/gozeo/proto/compress"
 )
 
 // call sends m on the current connection (waiting for one while
@@ -38,69 +36,6 @@ func decodeReply(cn *conn, op string, w *waiter, m proto.Message) error {
 		err = opErr(cn.addr, op, fmt.Errorf("%w: %w", ErrProtocol, err))
 	}
 	return err
-}
-
-// Sync makes the client current with the server: when it returns, every
-// transaction committed before it was called has been applied (cache,
-// OnInvalidate, LastTransaction). It asks the server for its last tid and
-// waits until the invalidations up to it, already on their way, have
-// been applied. (A bare ping round trip, ZEO's server_sync, is not
-// enough: a server may answer the ping before it writes an invalidation
-// it queued earlier.)
-func (c *Client) Sync(ctx context.Context) error {
-	cn, w, err := c.call(ctx, "sync", &proto.LastTransactionRequest{})
-	if err != nil {
-		return err
-	}
-	var m proto.LastTransactionReply
-	err = decodeReply(cn, "sync", w, &m)
-	w.release()
-	if err != nil {
-		return err
-	}
-	return c.waitTid(ctx, cn, m.Tid)
-}
-
-// waitTid waits until the cache's last tid reaches tid, cn is lost, or ctx
-// (which may be nil) ends.
-func (c *Client) waitTid(ctx context.Context, cn *conn, tid proto.Tid) error {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
-	for {
-		c.mu.Lock()
-		if c.tidCh == nil {
-			c.tidCh = make(chan struct{})
-		}
-		ch := c.tidCh
-		c.tidWaiting.Store(true)
-		c.mu.Unlock()
-		if c.cache.LastTid() >= tid {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-cn.done:
-			return opErr(cn.addr, "sync", ErrDisconnected)
-		case <-done:
-			return opErr(cn.addr, "sync", ctx.Err())
-		}
-	}
-}
-
-// tidAdvanced wakes Sync callers waiting for the last tid to move.
-func (c *Client) tidAdvanced() {
-	if !c.tidWaiting.Load() {
-		return
-	}
-	c.mu.Lock()
-	c.tidWaiting.Store(false)
-	if c.tidCh != nil {
-		close(c.tidCh)
-		c.tidCh = nil
-	}
-	c.mu.Unlock()
 }
 
 // NewOID returns a new object id, from a block of DefaultOIDPrefetch
@@ -220,20 +155,6 @@ func (c *Client) UndoInfo(first, last int, user, desc []byte) ([]proto.UndoEntry
 	return ownUndoEntries(m.Entries), nil
 }
 
-// ownUndoEntries copies the entries' byte fields out of the reply buffer.
-func ownUndoEntries(es []proto.UndoEntry) []proto.UndoEntry {
-	var a arena
-	for i := range es {
-		e := &es[i]
-		a.reserve(len(e.ID) + len(e.User) + len(e.Description) + len(e.Extension))
-	}
-	for i := range es {
-		e := &es[i]
-		e.ID, e.User, e.Description, e.Extension = a.copy(e.ID), a.copy(e.User), a.copy(e.Description), a.copy(e.Extension)
-	}
-	return es
-}
-
 // Pack packs the storage as of packTime (see proto.TidFromUnix), with
 // garbage collection when gc, and waits for the pack to finish or ctx to
 // end (the pack goes on on the server).
@@ -284,38 +205,4 @@ func (c *Client) RecordIterNext(next proto.Oid) (proto.DataRecord, proto.Oid, bo
 		}
 	}
 	return rec, m.Next, m.More, nil
-}
-
-// decompressors serve callers that decode records outside the reader.
-var decompressors = sync.Pool{New: func() any { return compress.NewDecompressor() }}
-
-// plainAppend appends the plain form of a record from cn to dst.
-func (c *Client) plainAppend(cn *conn, dst, src []byte) ([]byte, error) {
-	if cn.features&proto.FeatureCompressedRecords == 0 || !compress.IsCompressed(src) {
-		return append(dst, src...), nil
-	}
-	d := decompressors.Get().(*compress.Decompressor)
-	defer decompressors.Put(d)
-	return d.Decompress(dst, src, int(c.opts.MaxFrameSize))
-}
-
-// arena copies byte fields out of a reply buffer into one allocation.
-type arena struct {
-	need int
-	buf  []byte
-}
-
-func (a *arena) reserve(n int) { a.need += n }
-
-// copy returns an owned copy of b (nil stays nil).
-func (a *arena) copy(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	if a.buf == nil {
-		a.buf = make([]byte, 0, a.need)
-	}
-	n := len(a.buf)
-	a.buf = append(a.buf, b...)
-	return a.buf[n:len(a.buf):len(a.buf)]
 }

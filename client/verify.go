@@ -67,8 +67,11 @@ func (c *Client) verify(ctx context.Context, cn *conn) error {
 	case n == 0:
 		result = "empty cache"
 		if cacheTid > serverTid {
+			// Nothing cached can be stale, but the last tid must follow
+			// the server's: reset it (Clear) before SetLastTid below.
 			c.log.Warn("server is behind the (empty) cache's last tid", "addr", cn.addr,
 				"server_tid", serverTid.String(), "cache_tid", cacheTid.String())
+			dropped = true
 		}
 	case cacheTid == proto.ZeroTid:
 		result = "cache without a last tid: dropped"
