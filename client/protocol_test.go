@@ -241,3 +241,58 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("untrusted server: %v", err)
 	}
 }
+
+// TestIteratorGC: Close tells the server to drop the iterators that were
+// not exhausted.
+func TestIteratorGC(t *testing.T) {
+	t.Parallel()
+	gc := make(chan []uint64, 1)
+	fs := newFakeServer(t, func(fc *fakeConn, f proto.Frame) {
+		switch f.Op {
+		case proto.OpIteratorStart:
+			fc.reply(f, &proto.IteratorStartReply{ID: 42})
+		case proto.OpIteratorNext:
+			fc.reply(f, &proto.IteratorNextReply{Found: true, Txn: proto.TxnInfo{Tid: 5, Status: ' ', User: []byte("u")}})
+		case proto.OpIteratorRecordStart:
+			var m proto.IteratorRecordStartRequest
+			if m.Decode(f.Body) != nil || m.TxnIter != 42 || m.Tid != 5 {
+				t.Errorf("record start %+v", m)
+			}
+			fc.reply(f, &proto.IteratorRecordStartReply{ID: 43})
+		case proto.OpIteratorRecordNext:
+			fc.reply(f, &proto.IteratorRecordNextReply{Found: true, Record: proto.DataRecord{Oid: 1, Tid: 5, Data: []byte("d")}})
+		case proto.OpIteratorGC:
+			var m proto.IteratorGCRequest
+			if err := m.Decode(f.Body); err != nil || !f.IsOneWay() {
+				t.Errorf("iterator gc: %v", err)
+			}
+			gc <- m.IDs
+		}
+	})
+	c := openClient(t, []string{fs.Addr}, nil)
+	it := c.Iterator(0, 0)
+	if r := it.Records(); r == nil {
+		t.Fatal("nil record iterator")
+	} else if _, _, err := r.Next(); !errors.Is(err, ErrTxnState) {
+		t.Fatalf("records before next: %v", err)
+	}
+	txn, ok, err := it.Next()
+	if err != nil || !ok || txn.Tid != 5 || string(txn.User) != "u" {
+		t.Fatalf("next: %+v %v %v", txn, ok, err)
+	}
+	rec, ok, err := it.Records().Next()
+	if err != nil || !ok || rec.Oid != 1 || string(rec.Data) != "d" {
+		t.Fatalf("record: %+v %v %v", rec, ok, err)
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ids := <-gc:
+		if len(ids) != 2 || ids[0] != 42 || ids[1] != 43 {
+			t.Fatalf("iterator gc ids %v", ids)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no IteratorGC")
+	}
+}
