@@ -95,13 +95,14 @@ func TestOpErrorAndHelpers(t *testing.T) {
 	}
 }
 
-// clientGoroutines counts goroutines running code of this package.
+// clientGoroutines counts goroutines running code of this package, other
+// than test code (and the scripted servers).
 func clientGoroutines() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "gozeo/client.(*") && !strings.Contains(g, "client.Test") {
+		if strings.Contains(g, "gozeo/client.(*") && !strings.Contains(g, "_test.go:") {
 			n++
 		}
 	}
@@ -152,5 +153,12 @@ func TestClose(t *testing.T) {
 	if c.Connected() {
 		t.Fatal("connected after close")
 	}
-	waitFor(t, "the client's goroutines to exit", func() bool { return clientGoroutines() <= before })
+	deadline := time.Now().Add(5 * time.Second)
+	for clientGoroutines() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("client goroutines left after Close (%d before Open):\n%s", before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
