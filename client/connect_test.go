@@ -202,3 +202,40 @@ func TestReadOnly(t *testing.T) {
 		t.Fatalf("after promotion: %q %v", data, err)
 	}
 }
+
+// TestStaleServerAmongMany: of two servers, one restored from an older
+// copy, the client always ends up on the current one, never reading from
+// the stale one, within one round.
+func TestStaleServerAmongMany(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path, old := filepath.Join(dir, "Data.fs"), filepath.Join(dir, "old.fs")
+	g := startServer(t, path, "127.0.0.1:0", nil)
+	o := fastOptions()
+	o.ClientName, o.VarDir = "c", dir
+	c := openClient(t, []string{g.Addr}, o)
+	oid, _ := c.NewOID()
+	t1 := commitOne(t, c, oid, 0, []byte("v1"))
+	g.Stop()
+	copyFile(t, path, old)
+	g2 := startServer(t, path, g.Addr, nil)
+	waitFor(t, "reconnection", c.Connected)
+	t2 := commitOne(t, c, oid, t1, []byte("v2"))
+	c.Close()
+
+	stale := startServer(t, old, "127.0.0.1:0", nil)
+	o.MinDisconnectPoll = time.Minute // one round only
+	o.MaxDisconnectPoll = time.Minute
+	for i := 0; i < 3; i++ {
+		c, err := Open(context.Background(), []string{stale.Addr, g2.Addr}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, serial, err := c.Load(oid, nil)
+		addr := c.Addr()
+		c.Close()
+		if addr != g2.Addr || err != nil || serial != t2 || string(data) != "v2" {
+			t.Fatalf("connected to %s (current server %s): %q %s %v", addr, g2.Addr, data, serial, err)
+		}
+	}
+}

@@ -73,9 +73,11 @@ type attemptResult struct {
 
 // connectRound tries every address concurrently and returns the first
 // connection that registers and passes verification, now current. A
-// writable connection wins at once; a read-only one (fallback) too, unless
-// preferWritable, when the round waits for every attempt and uses a
-// read-only server only if no writable one answered.
+// writable connection is verified as soon as it registers; a read-only one
+// (fallback) too, unless preferWritable, when it waits until every attempt
+// has answered without a writable one. A connection that fails
+// verification (a server behind the cache) is closed and the round goes on
+// with the other addresses.
 func (c *Client) connectRound(preferWritable bool) (*conn, error) {
 	actx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
@@ -87,59 +89,73 @@ func (c *Client) connectRound(preferWritable bool) (*conn, error) {
 		}()
 	}
 	var (
-		errs     []error
-		writable *conn
-		readOnly []*conn
-		left     = len(c.addrs)
-	)
-collect:
-	for left > 0 {
-		r := <-results
-		left--
-		switch {
-		case r.err != nil:
-			errs = append(errs, r.err)
-		case !r.cn.readOnly || c.opts.ReadOnly:
-			writable = r.cn
-			break collect
-		default:
-			readOnly = append(readOnly, r.cn)
-			if !preferWritable {
-				break collect
+		errs   []error
+		queue  []*conn // registered, not yet verified
+		left   = len(c.addrs)
+		closeQ = func(cause error) {
+			for _, cn := range queue {
+				cn.close(cause)
 			}
 		}
-	}
-	if left > 0 { // attempts still running: cancel them, close what they open
-		cancel()
-		go func(n int) {
-			for ; n > 0; n-- {
-				if r := <-results; r.cn != nil {
-					r.cn.close(errRetired)
-				}
+	)
+	for {
+		cn := c.pick(&queue, preferWritable && left > 0)
+		if cn == nil {
+			if left == 0 {
+				break
 			}
-		}(left)
-	}
-	candidates := readOnly
-	if writable != nil {
-		candidates = append([]*conn{writable}, readOnly...)
-	}
-	for i, cn := range candidates {
+			r := <-results
+			left--
+			if r.err != nil {
+				errs = append(errs, r.err)
+			} else {
+				queue = append(queue, r.cn)
+			}
+			continue
+		}
 		vctx, vcancel := context.WithTimeout(c.ctx, max(c.opts.DialTimeout, c.opts.WaitTimeout))
 		err := c.verify(vctx, cn)
 		vcancel()
-		if err == nil {
-			for _, other := range candidates[i+1:] {
-				other.close(errRetired)
-			}
-			return cn, nil
+		if err != nil {
+			errs = append(errs, err)
+			cn.close(err)
+			continue
 		}
-		errs = append(errs, err)
-		cn.close(err)
+		closeQ(errRetired)
+		if left > 0 { // attempts still running: cancel them, close what they open
+			cancel()
+			go func(n int) {
+				for ; n > 0; n-- {
+					if r := <-results; r.cn != nil {
+						r.cn.close(errRetired)
+					}
+				}
+			}(left)
+		}
+		return cn, nil
 	}
+	closeQ(errRetired)
 	if c.ctx.Err() != nil {
 		return nil, ErrClosed
 	}
 	return nil, errors.Join(errs...)
+}
+
+// pick takes the next connection to verify out of queue: a writable one
+// first, else a read-only one unless waitWritable.
+func (c *Client) pick(queue *[]*conn, waitWritable bool) *conn {
+	q := *queue
+	for i, cn := range q {
+		if !cn.readOnly || c.opts.ReadOnly {
+			*queue = append(q[:i:i], q[i+1:]...)
+			return cn
+		}
+	}
+	if len(q) == 0 || waitWritable {
+		return nil
+	}
+	*queue = q[1:]
+	return q[0]
 }
 
 // serve waits while cn is the current connection. A read-only connection
