@@ -110,20 +110,26 @@ func (c *conn) dispatch(r *request) bool {
 
 // fail reports err for r. A one-way call has no reply: a ZEO client's
 // connection is closed, as ZEO does; a gozeo client gets the error at its
-// next vote (or as an error frame when no transaction is open).
+// next vote (or as an error frame when no transaction is collecting
+// calls: none is open, or its vote has started).
 func (c *conn) fail(r *request, err error) bool {
 	if r.oneway {
 		if c.codec.kind() != kindNative {
 			c.log.Warn("one-way call failed: closing connection", "method", r.op.String(), "err", err.Error())
 			return false
 		}
+		// Only a transaction still collecting its calls keeps the error
+		// for its vote: once the vote has started, the commit goroutine
+		// owns the transaction (and reads asyncErr without c.mu), so a
+		// late call's error goes back as an error frame instead.
 		c.mu.Lock()
 		t := c.txn
-		if t != nil && t.asyncErr == nil {
+		collecting := t != nil && t.phase == txnBegun
+		if collecting && t.asyncErr == nil {
 			t.asyncErr = err
 		}
 		c.mu.Unlock()
-		if t != nil {
+		if collecting {
 			return true
 		}
 	}
