@@ -89,25 +89,29 @@ func (t *Txn) usableLocked(want txnState) error {
 	return nil
 }
 
-// record keeps what a one-way call wrote, for the cache at Finish.
-func (t *Txn) record(oid proto.Oid, data []byte, hasData bool) {
+// recordLocked keeps what a one-way call wrote, for the cache at Finish.
+// REQUIRES: t.mu.
+func (t *Txn) recordLocked(oid proto.Oid, data []byte, hasData bool) {
 	off := len(t.arena)
 	t.arena = append(t.arena, data...)
 	t.recs = append(t.recs, txnRec{oid: oid, off: off, n: len(data), hasData: hasData})
 }
 
-// oneWay sends a one-way call of the transaction on oid.
-func (t *Txn) oneWay(op string, oid proto.Oid, m proto.Message) error {
+// oneWayLocked sends a one-way call of the transaction on oid.
+// REQUIRES: t.mu.
+func (t *Txn) oneWayLocked(op string, oid proto.Oid, m proto.Message) error {
 	if err := t.usableLocked(txnBegun); err != nil {
 		return oidErr(t.cn.addr, op, oid, err)
 	}
 	if err := t.cn.sendOneWay(m); err != nil {
-		return t.sendFailed(op, oid, err)
+		return t.sendFailedLocked(op, oid, err)
 	}
 	return nil
 }
 
-func (t *Txn) sendFailed(op string, oid proto.Oid, err error) error {
+// sendFailedLocked marks the transaction lost when a send failed for any
+// reason but its size. REQUIRES: t.mu.
+func (t *Txn) sendFailedLocked(op string, oid proto.Oid, err error) error {
 	if !errors.Is(err, ErrTooLarge) {
 		t.err = ErrDisconnected
 	}
@@ -125,9 +129,9 @@ func (t *Txn) Store(oid proto.Oid, serial proto.Tid, data []byte) error {
 		return oidErr(t.cn.addr, "store", oid, err)
 	}
 	if err := t.cn.sendStore(t.id, oid, serial, data); err != nil {
-		return t.sendFailed("store", oid, err)
+		return t.sendFailedLocked("store", oid, err)
 	}
-	t.record(oid, data, true)
+	t.recordLocked(oid, data, true)
 	return nil
 }
 
@@ -136,17 +140,17 @@ func (t *Txn) Store(oid proto.Oid, serial proto.Tid, data []byte) error {
 func (t *Txn) CheckCurrentSerial(oid proto.Oid, serial proto.Tid) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.oneWay("checkCurrentSerial", oid, &proto.CheckCurrentSerialRequest{Txn: t.id, Oid: oid, Serial: serial})
+	return t.oneWayLocked("checkCurrentSerial", oid, &proto.CheckCurrentSerialRequest{Txn: t.id, Oid: oid, Serial: serial})
 }
 
 // Delete deletes oid, whose current revision must be serial.
 func (t *Txn) Delete(oid proto.Oid, serial proto.Tid) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.oneWay("delete", oid, &proto.DeleteObjectRequest{Txn: t.id, Oid: oid, Serial: serial}); err != nil {
+	if err := t.oneWayLocked("delete", oid, &proto.DeleteObjectRequest{Txn: t.id, Oid: oid, Serial: serial}); err != nil {
 		return err
 	}
-	t.record(oid, nil, false)
+	t.recordLocked(oid, nil, false)
 	return nil
 }
 
@@ -157,10 +161,10 @@ func (t *Txn) Restore(oid proto.Oid, serial proto.Tid, data []byte, prevTxn prot
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m := &proto.RestoreRequest{Txn: t.id, Oid: oid, Serial: serial, PrevTxn: prevTxn, Data: data}
-	if err := t.oneWay("restore", oid, m); err != nil {
+	if err := t.oneWayLocked("restore", oid, m); err != nil {
 		return err
 	}
-	t.record(oid, data, data != nil)
+	t.recordLocked(oid, data, data != nil)
 	return nil
 }
 
