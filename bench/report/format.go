@@ -34,10 +34,16 @@ func WriteTable(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	seen := map[string]bool{}
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		for _, n := range r.Notes {
-			if _, err := fmt.Fprintf(w, "%s: %s\n", r.Name, n); err != nil {
+			line := r.Name + ": " + n
+			if seen[line] {
+				continue
+			}
+			seen[line] = true
+			if _, err := fmt.Fprintln(w, line); err != nil {
 				return err
 			}
 		}

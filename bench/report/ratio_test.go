@@ -69,3 +69,36 @@ func TestThroughputArithmetic(t *testing.T) {
 		t.Fatal("zero result has a rate")
 	}
 }
+
+func TestMedians(t *testing.T) {
+	mk := func(ops int64, el time.Duration, p50 time.Duration, hit float64, errs int64) Result {
+		r := Result{Name: "hot", Params: Params{Clients: 2}, Ops: ops, Elapsed: el, Errors: errs,
+			Latency: Latency{P50: p50, P99: 2 * p50}}
+		r.AddMetric("hit%", hit, "")
+		r.AddRatio(RatioRTT, float64(p50), 1000)
+		return r
+	}
+	rs := []Result{
+		mk(1000, time.Second, 300, 99, 0),
+		{Name: "other", Ops: 1, Elapsed: time.Second},
+		mk(3000, time.Second, 100, 97, 1),
+		mk(2000, time.Second, 200, 98, 2),
+	}
+	ms := Medians(rs)
+	if len(ms) != 1 {
+		t.Fatalf("%d median rows, want 1 (a single run has none)", len(ms))
+	}
+	m := ms[0]
+	if math.Abs(m.OpsPerSec()-2000) > 1e-6 || m.Latency.P50 != 200 || m.Latency.P99 != 400 || m.Errors != 3 {
+		t.Fatalf("median %v ops/s, p50 %v, p99 %v, errors %d", m.OpsPerSec(), m.Latency.P50, m.Latency.P99, m.Errors)
+	}
+	if v, _ := m.Metric("hit%"); v != 98 {
+		t.Fatalf("median hit%% %v", v)
+	}
+	if v, _ := m.Ratio(RatioRTT); v != 0.2 {
+		t.Fatalf("median ratio %v", v)
+	}
+	if Median([]float64{4, 1, 3, 2}) != 2.5 || Median(nil) != 0 {
+		t.Fatal("Median of an even count or of none")
+	}
+}
