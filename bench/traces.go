@@ -75,4 +75,3 @@ func WriteTraceFile(path string, cfg trace.GenConfig) (int, error) {
 	}
 	return n, nil
 }
-

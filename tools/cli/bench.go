@@ -218,4 +218,3 @@ func runBenchOpen(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "bench open: %d opens in %s\n", *runs*len(res), time.Since(t0).Round(time.Millisecond))
 	return out.write(env, &benchreport.Report{Machine: benchreport.ThisMachine(), Results: res})
 }
-
