@@ -1,13 +1,39 @@
 // FuzzDecompress: arbitrary stored records never panic and never decode
 // past maxSize. FuzzRoundTrip: every codec round-trips every record that
-// does not itself start with a codec prefix (no pickle does).
+// does not itself start with a codec prefix (no pickle does). Both are
+// seeded with real ZODB record pickles from the fixtures when present.
 
 package compress
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/gozeo/gozeo/proto/prototest"
 )
+
+// fixturePickles returns up to 40 record pickles written by Python ZODB,
+// or nil when the fixtures are absent (fuzz seeds must not skip).
+func fixturePickles(f *testing.F) [][]byte {
+	root, err := prototest.RepoRoot()
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(root, "..", "shared", "fixtures")); err != nil {
+		return nil
+	}
+	var out [][]byte
+	for _, rel := range []string{"filestorage/basic/basic.fs", "filestorage/btrees/btrees.fs", "zeo-wire/pickle/server-Data.fs"} {
+		for _, p := range fsPickles(f, rel) {
+			if len(out) < 40 && len(p) <= 1<<16 {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
 
 func fuzzSeeds() [][]byte {
 	var seeds [][]byte
@@ -24,6 +50,12 @@ func FuzzDecompress(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s, uint16(len(s)))
 		f.Add(s, uint16(len(s)/4))
+	}
+	for _, p := range fixturePickles(f) {
+		for _, c := range allCodecs {
+			out, _ := NewCompressor(c, nil).Compress(nil, p)
+			f.Add(out, uint16(len(p)))
+		}
 	}
 	f.Add([]byte(".Z\x28\xb5\x2f\xfd\x00\x00\x19\x00\x00abc"), uint16(10))
 	f.Add([]byte(".S\x00\x00\x00\x00\xff\xff\xff\xff\x0f"), uint16(100))
@@ -47,6 +79,9 @@ func FuzzDecompress(f *testing.F) {
 
 func FuzzRoundTrip(f *testing.F) {
 	f.Add(textRecord(72, 300))
+	for _, p := range fixturePickles(f) {
+		f.Add(p)
+	}
 	f.Add(make([]byte, 1000))
 	f.Add([]byte("\x80\x03cmod\nName\nq\x00.\x80\x03}q\x01."))
 	d := new(Decompressor)
