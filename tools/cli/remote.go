@@ -154,6 +154,9 @@ func explainOpen(addr string, err error) error {
 	}
 	c, derr := net.DialTimeout(addrNetwork(addr), addr, 2*time.Second)
 	if derr != nil {
+		if strings.Contains(err.Error(), derr.Error()) {
+			return err // the client said it already
+		}
 		return fmt.Errorf("%w (%v)", err, derr)
 	}
 	c.Close()
