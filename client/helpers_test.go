@@ -85,7 +85,7 @@ func fastOptions() *Options {
 		WaitTimeout:       5 * time.Second,
 		MinDisconnectPoll: 10 * time.Millisecond,
 		MaxDisconnectPoll: 50 * time.Millisecond,
-		DialTimeout:       2 * time.Second,
+		DialTimeout:       time.Second,
 		CacheSize:         1 << 20,
 		Logger:            testLogger(),
 	}

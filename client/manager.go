@@ -7,6 +7,7 @@ package client
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 )
@@ -24,6 +25,7 @@ func (c *Client) run() {
 	defer close(c.managerDone)
 	delay := c.opts.MinDisconnectPoll
 	preferWritable := false
+	lastMsg := ""
 	for c.ctx.Err() == nil {
 		cn, err := c.connectRound(preferWritable)
 		if err != nil {
@@ -34,14 +36,19 @@ func (c *Client) run() {
 			c.lastErr = err
 			c.mu.Unlock()
 			pause := jitter(delay)
-			c.log.Warn("no usable server", "err", err.Error(), "retry_in", pause.String())
+			// Warn when the reason changes; repeats go to Debug.
+			level := slog.LevelDebug
+			if msg := err.Error(); msg != lastMsg {
+				level, lastMsg = slog.LevelWarn, msg
+			}
+			c.log.Log(c.ctx, level, "no usable server", "err", err.Error(), "retry_in", pause.String())
 			if !c.sleep(pause) {
 				return
 			}
 			delay = min(delay*2, c.opts.MaxDisconnectPoll)
 			continue
 		}
-		delay = c.opts.MinDisconnectPoll
+		delay, lastMsg = c.opts.MinDisconnectPoll, ""
 		preferWritable = c.serve(cn)
 	}
 }
