@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gozeo/gozeo/engine"
@@ -251,46 +250,4 @@ func clientSubject(tc *tls.Conn) string {
 		return ""
 	}
 	return st.PeerCertificates[0].Subject.String()
-}
-
-// listenAddress listens on a TCP address or a unix socket. A socket file
-// left by a dead server is replaced; the socket of a live one is not.
-func listenAddress(a config.Address) (net.Listener, error) {
-	if a.Network() == "unix" {
-		if err := clearStaleSocket(a.Path); err != nil {
-			return nil, err
-		}
-	}
-	ln, err := net.Listen(a.Network(), a.String())
-	if err != nil {
-		return nil, fmt.Errorf("server: listen on %s: %w", a.String(), err)
-	}
-	return ln, nil
-}
-
-// clearStaleSocket removes path if it is the socket of a dead server; it
-// refuses when a server answers on it or when path is not a socket.
-func clearStaleSocket(path string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("server: unix socket %s: %w", path, err)
-	}
-	if fi.Mode()&os.ModeSocket == 0 {
-		return fmt.Errorf("server: %s exists and is not a socket; not replacing it", path)
-	}
-	c, err := net.DialTimeout("unix", path, time.Second)
-	if err == nil {
-		c.Close()
-		return fmt.Errorf("%w: a server is listening on unix socket %s", engine.ErrAddressInUse, path)
-	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("server: unix socket %s: %w", path, err)
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("server: removing stale unix socket %s: %w", path, err)
-	}
-	return nil
 }
