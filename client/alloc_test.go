@@ -93,3 +93,39 @@ func TestLoadRoundTripNoAllocs(t *testing.T) {
 		t.Fatalf("only %d loads reached the server", st1.Loads-st0.Loads)
 	}
 }
+
+// TestStoreNoAllocs: a store, pipelined in a transaction whose buffers
+// were grown by an earlier one, allocates nothing.
+func TestStoreNoAllocs(t *testing.T) {
+	skipUnderRace(t)
+	ts := newServer(t)
+	c := openClient(t, []string{ts.Addr}, nil)
+	data := make([]byte, 100)
+	storeN := func(tx *Txn, n int) {
+		for i := 0; i < n; i++ {
+			if err := tx.Store(proto.Oid(1000+i), 0, data); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tx, err := c.TpcBegin(proto.TxnMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeN(tx, 1000)
+	if err := tx.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	tx, err = c.TpcBegin(proto.TxnMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Abort()
+	storeN(tx, 10)
+	if n := testing.AllocsPerRun(100, func() { storeN(tx, 1) }); n != 0 {
+		t.Fatalf("%v allocations per store", n)
+	}
+	if got := len(tx.b.recs); got != 111 {
+		t.Fatalf("%d stores recorded", got)
+	}
+}

@@ -42,6 +42,7 @@ type Client struct {
 
 	commitMu sync.Mutex // one transaction at a time (ZEO's _commit_lock)
 	txnSeq   atomic.Uint64
+	txnBufs  txnBufs // the last transaction's buffers, for the next (commitMu)
 
 	oidMu  sync.Mutex
 	oids   []proto.Oid // prefetched new oids

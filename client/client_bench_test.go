@@ -120,6 +120,31 @@ func BenchmarkLoadRoundTripParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkStore: one-way stores of 100-byte objects pipelined in one
+// transaction (aborted at the end).
+func BenchmarkStore(b *testing.B) {
+	c, _ := benchClient(b, 1, 100)
+	data := []byte(strings.Repeat("s", 100))
+	tx, err := c.TpcBegin(proto.TxnMeta{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	i := proto.Oid(1000)
+	for b.Loop() {
+		i++
+		if err := tx.Store(i, 0, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := tx.Abort(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkCommit: one small object per transaction (begin, store, vote,
 // finish), fsync included on the server side.
 func BenchmarkCommit(b *testing.B) {

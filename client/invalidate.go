@@ -75,31 +75,32 @@ func (c *Client) applyCommit(t *Txn, tid proto.Tid) error {
 	if last := c.cache.LastTid(); tid <= last {
 		return fmt.Errorf("%w: commit %s at or before the last tid %s", ErrProtocol, tid, last)
 	}
-	clear(t.seen)
-	oids := t.oidScratch[:0]
-	for i := len(t.recs) - 1; i >= 0; i-- { // the last write of an oid wins
-		r := &t.recs[i]
-		if _, dup := t.seen[r.oid]; dup {
+	b := &t.b
+	clear(b.seen)
+	oids := b.oidScratch[:0]
+	for i := len(b.recs) - 1; i >= 0; i-- { // the last write of an oid wins
+		r := &b.recs[i]
+		if _, dup := b.seen[r.oid]; dup {
 			continue
 		}
-		t.seen[r.oid] = struct{}{}
+		b.seen[r.oid] = struct{}{}
 		oids = append(oids, r.oid)
 		c.cache.Invalidate(r.oid, tid)
-		if r.hasData && !slices.Contains(t.resolved, r.oid) {
-			if err := c.cache.Store(r.oid, tid, proto.ZeroTid, t.arena[r.off:r.off+r.n]); err != nil {
+		if r.hasData && !slices.Contains(b.resolved, r.oid) {
+			if err := c.cache.Store(r.oid, tid, proto.ZeroTid, b.arena[r.off:r.off+r.n]); err != nil {
 				c.log.Warn("cache store of committed data failed", "oid", r.oid.Repr(), "err", err.Error())
 			}
 		}
 	}
-	for _, oid := range t.resolved {
-		if _, dup := t.seen[oid]; !dup {
-			t.seen[oid] = struct{}{}
+	for _, oid := range b.resolved {
+		if _, dup := b.seen[oid]; !dup {
+			b.seen[oid] = struct{}{}
 			oids = append(oids, oid)
 			c.cache.Invalidate(oid, tid)
 		}
 	}
 	slices.Sort(oids)
-	t.oidScratch = oids
+	b.oidScratch = oids
 	if f := c.opts.OnInvalidate; f != nil {
 		if oids == nil {
 			oids = emptyOids

@@ -33,12 +33,32 @@ type Txn struct {
 	state txnState
 	err   error // sticky: the transaction is gone on the server
 
-	// What was written, for the cache at Finish: data copied into arena.
-	arena      []byte
+	b txnBufs // what was written, for the cache at Finish
+}
+
+// txnBufs keep what a transaction wrote. The client hands them from one
+// transaction to the next (under commitMu), so their capacity is reused.
+type txnBufs struct {
+	arena      []byte // the data stored, back to back
 	recs       []txnRec
 	resolved   []proto.Oid // oids the server resolved or undid (vote reply)
 	seen       map[proto.Oid]struct{}
 	oidScratch []proto.Oid
+}
+
+// maxKeptArena bounds the data buffer kept for the next transaction.
+const maxKeptArena = 16 << 20
+
+// reset empties the buffers for reuse, dropping an oversized arena.
+func (b *txnBufs) reset() {
+	if cap(b.arena) > maxKeptArena {
+		b.arena = nil
+	}
+	b.arena, b.recs, b.resolved, b.oidScratch = b.arena[:0], b.recs[:0], b.resolved[:0], b.oidScratch[:0]
+	if b.seen == nil {
+		b.seen = make(map[proto.Oid]struct{})
+	}
+	clear(b.seen)
 }
 
 type txnRec struct {
@@ -65,9 +85,11 @@ func (c *Client) TpcBegin(meta proto.TxnMeta) (*Txn, error) {
 		c.commitMu.Unlock()
 		return nil, opErr(cn.addr, "tpcBegin", &proto.ReadOnlyError{Msg: "tpc_begin on a read-only connection"})
 	}
-	t := &Txn{c: c, cn: cn, id: c.txnSeq.Add(1), seen: make(map[proto.Oid]struct{})}
+	t := &Txn{c: c, cn: cn, id: c.txnSeq.Add(1), b: c.txnBufs}
+	c.txnBufs = txnBufs{}
+	t.b.reset()
 	if err := cn.sendOneWay(&proto.TpcBeginRequest{Txn: t.id, Meta: meta}); err != nil {
-		c.commitMu.Unlock()
+		t.endLocked()
 		return nil, opErr(cn.addr, "tpcBegin", err)
 	}
 	return t, nil
@@ -92,9 +114,18 @@ func (t *Txn) usableLocked(want txnState) error {
 // recordLocked keeps what a one-way call wrote, for the cache at Finish.
 // REQUIRES: t.mu.
 func (t *Txn) recordLocked(oid proto.Oid, data []byte, hasData bool) {
-	off := len(t.arena)
-	t.arena = append(t.arena, data...)
-	t.recs = append(t.recs, txnRec{oid: oid, off: off, n: len(data), hasData: hasData})
+	off := len(t.b.arena)
+	t.b.arena = append(t.b.arena, data...)
+	t.b.recs = append(t.b.recs, txnRec{oid: oid, off: off, n: len(data), hasData: hasData})
+}
+
+// endLocked ends the transaction: its buffers go back to the client and
+// the commit lock is released. REQUIRES: t.mu (or t not yet shared).
+func (t *Txn) endLocked() {
+	t.state = txnDone
+	t.c.txnBufs = t.b
+	t.b = txnBufs{}
+	t.c.commitMu.Unlock()
 }
 
 // oneWayLocked sends a one-way call of the transaction on oid.

@@ -58,7 +58,7 @@ func (t *Txn) Vote() ([]proto.Conflict, error) {
 		}
 		return m.Conflicts, nil
 	}
-	t.resolved = append(t.resolved[:0], m.Resolved...)
+	t.b.resolved = append(t.b.resolved[:0], m.Resolved...)
 	t.state = txnVoted
 	return nil, nil
 }
@@ -79,8 +79,7 @@ func (t *Txn) Finish() (proto.Tid, error) {
 	<-w.ch
 	tid, err := w.tid, w.err
 	w.release()
-	t.state = txnDone
-	defer t.c.commitMu.Unlock()
+	defer t.endLocked()
 	if err != nil {
 		if !errors.Is(err, ErrDisconnected) && !errors.Is(err, ErrClosed) {
 			// The server refused; make sure it holds nothing for us.
@@ -101,8 +100,7 @@ func (t *Txn) Abort() error {
 	if t.state == txnDone {
 		return nil
 	}
-	t.state = txnDone
-	defer t.c.commitMu.Unlock()
+	defer t.endLocked()
 	if t.cn.isDead() || t.c.cur.Load() != t.cn {
 		return nil
 	}

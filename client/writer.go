@@ -124,7 +124,12 @@ func (cn *conn) sendOneWay(m proto.Message) error {
 	return nil
 }
 
-// sendStore writes a Store request (one-way), without an interface call.
+// storeBatch is how many bytes of stores may wait in the write buffer for
+// the next write.
+const storeBatch = 64 << 10
+
+// sendStore queues a Store request (one-way), without an interface call;
+// it is written with the next request, or once storeBatch bytes wait.
 func (cn *conn) sendStore(txn uint64, oid proto.Oid, serial proto.Tid, data []byte) error {
 	if uint64(len(data))+64 > uint64(cn.maxFrame) {
 		return ErrTooLarge
@@ -134,6 +139,12 @@ func (cn *conn) sendStore(txn uint64, oid proto.Oid, serial proto.Tid, data []by
 	}
 	m := proto.StoreRequest{Txn: txn, Oid: oid, Serial: serial, Data: data}
 	cn.wbuf = m.AppendFrame(cn.wbuf, 0)
+	if len(cn.wbuf) < storeBatch {
+		// Nothing waits for a store: leave it for the next write (the
+		// vote's at the latest), so that small stores share writes.
+		cn.wmu.Unlock()
+		return nil
+	}
 	cn.flushLocked()
 	return nil
 }
