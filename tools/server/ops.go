@@ -34,7 +34,7 @@ func (s *Server) listenOps() (engineAddr string, err error) {
 		}
 	}()
 	if s.tlsCfg != nil {
-		if s.front, err = listenTLS(z.Address, s.tlsCfg, s.log); err != nil {
+		if s.front, err = listenTLS(z.Address, s.tlsCfg, s.log, z.MaxConnections); err != nil {
 			return "", err
 		}
 		if s.privDir, err = os.MkdirTemp("", "gozeo-"); err != nil {

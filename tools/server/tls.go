@@ -110,6 +110,7 @@ type tlsFront struct {
 	eng  *engine.Server
 	log  *slog.Logger
 	addr net.Addr
+	max  int // clients open at once, handshaking ones included
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{} // every client connection still open
@@ -121,12 +122,19 @@ type tlsFront struct {
 }
 
 // listenTLS opens the front end's listener; serve starts accepting.
-func listenTLS(a config.Address, cfg *tls.Config, log *slog.Logger) (*tlsFront, error) {
+// maxConns bounds the clients open at once (max-connections, which the
+// engine applies again to the clients handed to it): past it a client is
+// closed before its handshake, so a flood of handshakes cannot grow
+// without bound.
+func listenTLS(a config.Address, cfg *tls.Config, log *slog.Logger, maxConns int) (*tlsFront, error) {
 	ln, err := listenAddress(a)
 	if err != nil {
 		return nil, err
 	}
-	return &tlsFront{ln: ln, cfg: cfg, log: log, addr: ln.Addr(), conns: make(map[net.Conn]struct{})}, nil
+	if maxConns <= 0 {
+		maxConns = config.DefaultMaxConnections
+	}
+	return &tlsFront{ln: ln, cfg: cfg, log: log, addr: ln.Addr(), max: maxConns, conns: make(map[net.Conn]struct{})}, nil
 }
 
 // serve accepts clients until closeListener; eng must be ready.
@@ -153,24 +161,41 @@ func (f *tlsFront) acceptLoop() {
 			continue
 		}
 		pause = 0
-		if !f.track(c) {
+		switch f.track(c) {
+		case trackClosing:
 			c.Close()
 			return
+		case trackFull:
+			f.refused.Add(1)
+			f.log.Warn("too many connections: refusing TLS client", "client", peerString(c), "limit", f.max)
+			c.Close()
+			continue
 		}
 		f.wg.Add(1)
 		go f.handle(c)
 	}
 }
 
-// track records an open client connection; false once closing.
-func (f *tlsFront) track(c net.Conn) bool {
+type trackResult uint8
+
+const (
+	trackOK      trackResult = iota
+	trackClosing             // the front end is closing
+	trackFull                // max-connections clients are open
+)
+
+// track records an open client connection.
+func (f *tlsFront) track(c net.Conn) trackResult {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return false
+		return trackClosing
+	}
+	if len(f.conns) >= f.max {
+		return trackFull
 	}
 	f.conns[c] = struct{}{}
-	return true
+	return trackOK
 }
 
 func (f *tlsFront) forget(c net.Conn) {

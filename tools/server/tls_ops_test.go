@@ -350,3 +350,53 @@ func TestLoadTLSConfigErrors(t *testing.T) {
 func tlsDial(addr string, cfg *tls.Config) (*tls.Conn, error) {
 	return tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
 }
+
+// TestTLSUnixSocketAndLimit: TLS on a unix socket; max-connections holds
+// for clients still in their handshake.
+func TestTLSUnixSocketAndLimit(t *testing.T) {
+	setup := newTLSSetup(t, false, false)
+	sock := filepath.Join(t.TempDir(), "zeo.sock")
+	s, logs := startOps(t, func(c *config.Config) {
+		ssl := setup.ssl
+		c.ZEO.SSL = &ssl
+		c.ZEO.Address = config.Address{Net: "unix", Path: sock}
+		c.ZEO.MaxConnections = 2
+	})
+	if got := s.Addrs()[0].String(); got != sock {
+		t.Fatalf("address %q", got)
+	}
+	cfg := setup.clientConfig(&setup.clientCert)
+	cfg.ServerName = "localhost"
+	raw, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := nativeOver(t, tls.Client(raw, cfg))
+	register(t, rc)
+	commitOne(t, rc, 1, 0, 0, []byte("TLS over a unix socket"))
+
+	// A second client idles before its handshake; a third is refused.
+	idle, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	logs.lineWith(t, "msg=\"client registered\"") // the first is in
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		third, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		third.SetDeadline(time.Now().Add(5 * time.Second))
+		_, rerr := third.Read(make([]byte, 1))
+		third.Close()
+		if rerr != nil && strings.Contains(logs.String(), "too many connections: refusing TLS client") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("third client not refused:\n%s", logs)
+		}
+	}
+	logs.lineWith(t, "too many connections: refusing TLS client", "limit=2")
+}
