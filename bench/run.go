@@ -127,8 +127,8 @@ type baselineResults struct {
 
 func (b baselineResults) all() []report.Result {
 	var out []report.Result
-	for _, r := range []*report.Result{b.rtt, b.tput, b.fsync} {
-		if r != nil {
+	for i, r := range []*report.Result{b.rtt, b.tput, b.fsync} {
+		if r != nil && !(i == 1 && r == b.rtt) { // 1 x 1: the RTT run is the throughput run
 			out = append(out, *r)
 		}
 	}

@@ -25,8 +25,12 @@ func WriteTable(w io.Writer, rep *Report) error {
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		p := &r.Params
+		name := r.Name
+		if r.Runs > 1 {
+			name += " (median of " + strconv.Itoa(r.Runs) + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n",
-			r.Name, dash(p.Protocol), count(p.Clients), count(p.Conns), count(p.Depth),
+			name, dash(p.Protocol), count(p.Clients), count(p.Conns), count(p.Depth),
 			r.Ops, FormatRate(r.OpsPerSec()),
 			FormatDuration(r.Latency.P50), FormatDuration(r.Latency.P90), FormatDuration(r.Latency.P99),
 			FormatDuration(r.Latency.P999), FormatDuration(r.Latency.Max), r.Errors, extra(r))
@@ -138,11 +142,14 @@ func WriteJSON(w io.Writer, rep *Report) error {
 }
 
 // WriteGoBench writes one benchmark line per result (see the package
-// doc), preceded by the goos/goarch/cpu header lines benchstat uses to
+// doc; median rows are left out: benchstat takes its own), preceded by the goos/goarch/cpu header lines benchstat uses to
 // label its tables.
 func WriteGoBench(w io.Writer, rep *Report, goos, goarch string) error {
 	fmt.Fprintf(w, "goos: %s\ngoarch: %s\npkg: github.com/gozeo/gozeo/bench\ncpu: %s\n", goos, goarch, rep.Machine.CPU)
 	for i := range rep.Results {
+		if rep.Results[i].Runs > 1 {
+			continue
+		}
 		if _, err := io.WriteString(w, GoBenchLine(&rep.Results[i], rep.Machine.GOMAXPROCS)+"\n"); err != nil {
 			return err
 		}

@@ -38,7 +38,8 @@ func sampleReport() *Report {
 	CompareFsync(&commit, &Result{Ops: 5000, Elapsed: time.Second, Latency: Latency{P50: 180 * time.Microsecond}})
 	return &Report{
 		Machine: Machine{CPU: "Test CPU @ 3.0GHz", Cores: 2, Kernel: "Linux 6.1.0", GoVersion: "go1.26.0", GOMAXPROCS: 2},
-		Results: []Result{load, hot, commit},
+		Results: []Result{load, hot, commit, {Name: "echo", Params: Params{Clients: 1, Conns: 1, Depth: 1},
+			Ops: 30000, Elapsed: time.Second, Runs: 3, Latency: Latency{P50: 16 * time.Microsecond, Max: time.Millisecond}}},
 	}
 }
 

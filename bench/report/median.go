@@ -4,7 +4,6 @@ package report
 
 import (
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -72,7 +71,7 @@ func median(g []*Result) Result {
 		v := pick(func(r *Result) float64 { v, _ := r.Ratio(x.Name); return v })
 		m.Ratios = append(m.Ratios, Ratio{Name: x.Name, Value: v})
 	}
-	m.Notes = []string{"median of " + strconv.Itoa(len(g)) + " runs"}
+	m.Runs = len(g)
 	return m
 }
 

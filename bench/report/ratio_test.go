@@ -98,6 +98,9 @@ func TestMedians(t *testing.T) {
 	if v, _ := m.Ratio(RatioRTT); v != 0.2 {
 		t.Fatalf("median ratio %v", v)
 	}
+	if m.Runs != 3 {
+		t.Fatalf("runs %d", m.Runs)
+	}
 	if Median([]float64{4, 1, 3, 2}) != 2.5 || Median(nil) != 0 {
 		t.Fatal("Median of an even count or of none")
 	}

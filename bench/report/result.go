@@ -51,6 +51,8 @@ type Result struct {
 	// Notes are remarks printed under the table (what was measured and
 	// how, a skipped step).
 	Notes []string `json:"notes,omitempty"`
+	// Runs is set on a median row (see Medians): how many runs it sums up.
+	Runs int `json:"runs,omitempty"`
 }
 
 // OpsPerSec is the throughput: Ops over Elapsed (0 when nothing ran).
