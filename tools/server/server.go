@@ -1,6 +1,14 @@
 // Package server wires gozeo's pieces into a running server: the
 // configuration (tools/config) opens FileStorages (fsstore) and serves them
 // with the engine; "gozeo serve" is a thin command over it.
+//
+// Around the engine it runs what the configuration asks for (ops.go): a
+// TLS front end on the configured address when <ssl> is given (tls.go,
+// bridge.go; the engine then listens only on a private unix socket), ZEO
+// 4's monitor server on monitor-address (monitor.go) and Prometheus
+// /metrics on metrics-address (metrics.go, metricshttp.go). They start
+// with Start, after their listeners are bound, and stop when the engine
+// has stopped, before the storages close.
 package server
 
 import (
