@@ -91,4 +91,3 @@ func (c *Conn) abort(txn uint64) error {
 	_, err := c.call(id)
 	return err
 }
-
