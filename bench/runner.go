@@ -126,7 +126,7 @@ func (rn *runner) timed(ctx context.Context, name string, n int, fn func(ctx con
 	res := report.Result{Name: name, Ops: hist.Count(), Errors: errCount, Elapsed: elapsed, Latency: hist.Summary()}
 	if ops := float64(res.Ops + res.Errors); ops > 0 {
 		res.AddMetric("self-cpu-µs/op", round2(float64(cpu1-cpu0)/1e3/ops), "")
-		if rn.o.ServerPID > 0 && srv0 >= 0 && srv1 >= 0 {
+		if rn.o.ServerPID > 0 && srv0 >= 0 && srv1 >= 0 && name != "echo" && name != "fsync" {
 			res.AddMetric("server-cpu-µs/op", round2(float64(srv1-srv0)/1e3/ops), "")
 		}
 	}

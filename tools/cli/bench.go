@@ -8,7 +8,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -92,6 +94,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "report the CPU this process (the server) used per operation")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	count := fs.Int("count", 1, "run this many times; with 2 or more, median rows follow")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (with -inproc: client and server) to this file")
 	out := benchOutput{}.add(fs)
 	if err := ParseFlags(fs, args); err != nil {
 		return err
@@ -137,6 +140,17 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	o.Progress = env.Stderr
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	all := &benchreport.Report{Machine: benchreport.ThisMachine()}
 	for range *count {
