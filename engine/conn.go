@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gozeo/gozeo/proto"
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -43,6 +44,10 @@ type conn struct {
 	// registration publishes it under storage.connsMu)
 	st       *storageState
 	readOnly bool
+	// regTid is the last tid Register answered: the client already knows
+	// every transaction up to it, so publish sends it only later ones.
+	// Guarded by st.connsMu.
+	regTid proto.Tid
 	// compressed: the client accepts records as stored (compressed ones
 	// included); otherwise it is served the plain view.
 	compressed bool

@@ -82,8 +82,8 @@ func (st *storageState) publish(committer *conn, r *request, tid proto.Tid, oids
 	st.connsMu.Lock()
 	targets := st.targets[:0]
 	for c := range st.conns {
-		if c == committer || c.closed.Load() {
-			continue
+		if c == committer || c.closed.Load() || c.regTid >= tid {
+			continue // c registered after tid became visible: it knows tid
 		}
 		targets = append(targets, c)
 		counts[c.codec.kind()]++

@@ -69,13 +69,17 @@ func newStorageState(s *Server, ns NamedStorage) (*storageState, error) {
 }
 
 // addConn registers c for invalidations and returns the last tid: every
-// transaction after it will be sent to c.
+// transaction after it will be sent to c, and none before. (A transaction
+// becomes visible in the storage before its publish runs, so a client may
+// register in between, already seeing it: publish skips it for that
+// client.)
 func (st *storageState) addConn(c *conn) proto.Tid {
 	st.connsMu.Lock()
 	defer st.connsMu.Unlock()
 	st.conns[c] = struct{}{}
 	st.stats.connections.Add(1)
-	return st.st.LastTransaction()
+	c.regTid = st.st.LastTransaction()
+	return c.regTid
 }
 
 func (st *storageState) removeConn(c *conn) {
