@@ -557,3 +557,66 @@ func TestLateOneWayCallError(t *testing.T) {
 		t.Fatalf("errors %v, want one about storea after vote", errs)
 	}
 }
+
+// TestRegisterDuringPublish: a client that registers after a transaction
+// became visible in the storage but before the server published it gets
+// that tid from Register and must not get its invalidation too (the Go
+// client drops a server that sends an invalidation at or before the tid
+// it registered at; found by the SIGKILL crash test in tools/server).
+// memStore makes a transaction visible at vote, so the window is wide.
+func TestRegisterDuringPublish(t *testing.T) {
+	ss := newSession(t)
+	in := proto.AppendHello(nil, proto.Hello{Version: proto.Version})
+	in = (&proto.RegisterRequest{Storage: "1"}).AppendFrame(in, 1)
+	in = (&proto.TpcBeginRequest{Txn: 5}).AppendFrame(in, 0)
+	in = (&proto.StoreRequest{Txn: 5, Oid: 0x20, Data: []byte("new")}).AppendFrame(in, 0)
+	in = (&proto.VoteRequest{Txn: 5}).AppendFrame(in, 2)
+	ss.fc.in = append(ss.fc.in, in...)
+	ss.traffic()
+	ss.settle()
+	voted := ss.ms.LastTransaction()
+
+	late := &fakeConn{t: t, loop: ss.fc.loop, maxPeek: 4 + fuzzMaxFrame}
+	greet, _ := ss.h.OnOpen(late)
+	late.out = append(late.out, greet...)
+	late.in = proto.AppendHello(nil, proto.Hello{Version: proto.Version})
+	late.in = (&proto.RegisterRequest{Storage: "1"}).AppendFrame(late.in, 1)
+	ss.h.OnTraffic(late)
+
+	ss.fc.in = (&proto.TpcFinishRequest{Txn: 5}).AppendFrame(ss.fc.in, 3)
+	ss.traffic()
+	ss.settle()
+	ss.fc.loop.run()
+
+	out := late.out[6:]
+	_, n, _ := proto.ReadHandshake(out)
+	var regTid proto.Tid
+	for out = out[n:]; len(out) > 0; {
+		f, n, err := proto.ReadFrame(out, 0)
+		if err != nil || n == 0 {
+			t.Fatalf("bad output: %v", err)
+		}
+		switch f.Op {
+		case proto.OpRegister:
+			var rr proto.RegisterReply
+			if err := rr.Decode(f.Body); err != nil {
+				t.Fatal(err)
+			}
+			regTid = rr.LastTid
+		case proto.OpInvalidateTransaction:
+			var inv proto.InvalidateTransaction
+			if err := inv.Decode(f.Body); err != nil {
+				t.Fatal(err)
+			}
+			if inv.Tid <= regTid {
+				t.Fatalf("invalidation for %s after registering at %s", inv.Tid, regTid)
+			}
+		}
+		out = out[n:]
+	}
+	if regTid != voted {
+		t.Fatalf("registered at %s, want the voted %s", regTid, voted)
+	}
+	ss.h.OnClose(late, nil)
+	ss.stop()
+}
