@@ -105,3 +105,13 @@ func TestHistogramRecordNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per Record", n)
 	}
 }
+
+func BenchmarkRecord(b *testing.B) {
+	h := NewHistogram()
+	b.ReportAllocs()
+	d := time.Duration(0)
+	for b.Loop() {
+		d += 997
+		h.Record(d % (10 * time.Millisecond))
+	}
+}
