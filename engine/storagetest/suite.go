@@ -222,6 +222,9 @@ func RunConflict(t *testing.T, h Harness) {
 	if err != nil || t3 <= t2 {
 		t.Fatalf("finish: %s %v", t3, err)
 	}
+	if err := a.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	for oid, want := range map[proto.Oid]string{1: "b-resolved", 2: "b-new"} {
 		if data, _, _, err := a.LoadBefore(oid, proto.MaxTid, nil); err != nil || !bytes.Equal(data, val(want)) {
 			t.Fatalf("after resolution, oid %s = %q %v", oid, data, err)

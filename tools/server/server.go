@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -112,7 +113,7 @@ func NewWithOptions(cfg *config.Config, opts *Options) (*Server, error) {
 	eng, err := engine.New(named, &engine.Options{
 		Msgpack:               z.UseMsgpack(),
 		ReadOnly:              z.ReadOnly,
-		MaxFrameSize:          uint32(min(z.MaxFrameSize, 1<<31)),
+		MaxFrameSize:          uint32(min(z.MaxFrameSize, math.MaxUint32)),
 		MaxConnections:        z.MaxConnections,
 		OutputLimit:           int(z.OutputBufferLimit),
 		TransactionTimeout:    z.TransactionTimeout,
