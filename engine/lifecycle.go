@@ -80,8 +80,9 @@ func (s *Server) oldestLock(st *storageState) float64 {
 }
 
 // timeoutLoop disconnects clients that hold commit locks past the
-// transaction timeout; closing the connection aborts the transaction and
-// frees its locks, and the other clients proceed.
+// transaction timeout without finishing or aborting; closing the
+// connection aborts the transaction and frees its locks, and the other
+// clients proceed. Lock order: s.lockedMu, then a connection's mu.
 func (s *Server) timeoutLoop() {
 	defer s.tickers.Done()
 	limit := s.opts.TransactionTimeout
@@ -103,7 +104,7 @@ func (s *Server) timeoutLoop() {
 		var expired []*txnState
 		s.lockedMu.Lock()
 		for t := range s.locked {
-			if now.Sub(t.lockedAt) > limit {
+			if now.Sub(t.lockedAt) > limit && t.awaitsClient() {
 				expired = append(expired, t)
 				delete(s.locked, t)
 			}
@@ -116,6 +117,17 @@ func (s *Server) timeoutLoop() {
 			_ = t.c.gc.Close()
 		}
 	}
+}
+
+// awaitsClient reports whether a voted transaction still waits for its
+// client's tpc_finish or tpc_abort. Once the finish has arrived the
+// client is no longer the one holding the locks: its finish may wait, in
+// tid order, behind an earlier voted transaction (the one to time out),
+// and must not be timed out with it.
+func (t *txnState) awaitsClient() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	return t.phase == txnVoted
 }
 
 // startPack runs a pack on its own goroutine. With wait the reply comes
