@@ -154,6 +154,17 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 			action = gnet.Close
 			break
 		}
+		if len(c.out) > s.opts.OutputLimit {
+			// Replies pile up faster than one write per OnTraffic lets
+			// them go: write now, so that a client that does not read is
+			// dropped at the output limit, not after answering all of its
+			// input (pipelined loads of a big object would otherwise hold
+			// the loop and any amount of memory).
+			c.flushOut()
+			if c.closedOnLoop {
+				break
+			}
+		}
 	}
 	c.flushOut()
 	if c.closedOnLoop {
