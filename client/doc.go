@@ -114,9 +114,13 @@
 //
 // Options.CompressedRecords offers proto.FeatureCompressedRecords. When the
 // server accepts it, object data in load, loadSerial and iterator replies
-// may be compressed (proto/compress's layout); the client decompresses it
-// before caching, so the cache holds plain records and cache hits cost no
-// decompression. Stores are sent as given.
+// may be compressed (proto/compress's layout: ".z" zlib as zc.zlibstorage
+// writes it, ".Z" zstd, ".S" s2). The cache keeps records as they arrived,
+// so the same cache size holds more objects; every read returns plain data
+// (a compressed cache hit is decompressed into the caller's buffer through
+// pooled scratch space, allocating nothing). Options.CompressStores
+// compresses what the client stores (records that would not shrink go as
+// they are); the client caches its own commits in that form too.
 //
 // # Not supported
 //

@@ -22,7 +22,11 @@ func (c *Client) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) (data [
 	}
 	if !c.noCache {
 		if data, start, end, ok := c.cache.LoadBefore(oid, before, dst); ok {
-			return data, start, end, nil
+			if data, err = cachedPlain(data, int(c.opts.MaxFrameSize)); err == nil {
+				return data, start, end, nil
+			}
+			c.log.Warn("dropping a cached record that does not decompress", "oid", oid.String(), "err", err.Error())
+			c.cache.Invalidate(oid, proto.ZeroTid)
 		}
 	}
 	cn := c.cur.Load()
@@ -80,7 +84,9 @@ func (c *Client) LoadSerial(oid proto.Oid, serial proto.Tid, dst []byte) ([]byte
 	}
 	if !c.noCache && serial < proto.MaxTid {
 		if data, start, _, ok := c.cache.LoadBefore(oid, serial+1, dst); ok && start == serial {
-			return data, nil
+			if data, err := cachedPlain(data, int(c.opts.MaxFrameSize)); err == nil {
+				return data, nil
+			}
 		}
 	}
 	cn, err := c.acquire(nil)

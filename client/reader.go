@@ -140,7 +140,10 @@ func (cn *conn) fill(w *waiter, f *proto.Frame) error {
 			return nil
 		}
 		if !cn.c.noCache {
-			cn.c.cacheLoaded(w.oid, cn.lb.Start, cn.lb.End, data)
+			// The cache keeps records as they came, compressed ones
+			// included, so the same cache size holds more objects; hits
+			// decompress them (cachedPlain).
+			cn.c.cacheLoaded(w.oid, cn.lb.Start, cn.lb.End, cn.lb.Data)
 		}
 		w.buf = append(w.buf[:0], data...)
 		w.start, w.end = cn.lb.Start, cn.lb.End

@@ -57,3 +57,37 @@ func (a *arena) copy(b []byte) []byte {
 	a.buf = append(a.buf, b...)
 	return a.buf[n:len(a.buf):len(a.buf)]
 }
+
+// scratchPool holds buffers for cachedPlain: a compressed cache hit is
+// copied aside and decompressed into the caller's buffer.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// cachedPlain turns a record read from the cache (as it arrived from the
+// server, or as this client stored it) into its plain form, in place in
+// data's buffer. Plain records are returned as they are; nothing is
+// allocated in steady state.
+func cachedPlain(data []byte, maxSize int) ([]byte, error) {
+	if !compress.IsCompressed(data) {
+		return data, nil
+	}
+	sp := scratchPool.Get().(*[]byte)
+	scratch := append((*sp)[:0], data...)
+	d := decompressors.Get().(*compress.Decompressor)
+	out, err := d.Decompress(data[:0], scratch, maxSize)
+	decompressors.Put(d)
+	*sp = scratch[:0]
+	scratchPool.Put(sp)
+	return out, err
+}
+
+// compressors pools a Compressor per codec for CompressStores.
+var compressors [4]sync.Pool
+
+func compressorFor(c compress.Codec) *compress.Compressor {
+	if z, ok := compressors[c].Get().(*compress.Compressor); ok {
+		return z
+	}
+	return compress.NewCompressor(c, nil)
+}
+
+func putCompressor(c compress.Codec, z *compress.Compressor) { compressors[c].Put(z) }

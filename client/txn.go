@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gozeo/gozeo/proto"
+	"github.com/gozeo/gozeo/proto/compress"
 )
 
 type txnState uint8
@@ -44,6 +45,7 @@ type txnBufs struct {
 	resolved   []proto.Oid // oids the server resolved or undid (vote reply)
 	seen       map[proto.Oid]struct{}
 	oidScratch []proto.Oid
+	squeezed   []byte // a record compressed by CompressStores
 }
 
 // maxKeptArena bounds the data buffer kept for the next transaction.
@@ -159,6 +161,7 @@ func (t *Txn) Store(oid proto.Oid, serial proto.Tid, data []byte) error {
 	if err := t.usableLocked(txnBegun); err != nil {
 		return oidErr(t.cn.addr, "store", oid, err)
 	}
+	data = t.squeezeLocked(data)
 	if err := t.cn.sendStore(t.id, oid, serial, data); err != nil {
 		return t.sendFailedLocked("store", oid, err)
 	}
@@ -191,6 +194,9 @@ func (t *Txn) Delete(oid proto.Oid, serial proto.Tid) error {
 func (t *Txn) Restore(oid proto.Oid, serial proto.Tid, data []byte, prevTxn proto.Tid) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if data != nil {
+		data = t.squeezeLocked(data)
+	}
 	m := &proto.RestoreRequest{Txn: t.id, Oid: oid, Serial: serial, PrevTxn: prevTxn, Data: data}
 	if err := t.oneWayLocked("restore", oid, m); err != nil {
 		return err
@@ -213,4 +219,17 @@ func (t *Txn) Undo(id []byte) error {
 		return opErr(t.cn.addr, "undo", err)
 	}
 	return nil
+}
+
+// squeezeLocked compresses a record with Options.CompressStores (the
+// result is valid until the next call). REQUIRES: t.mu.
+func (t *Txn) squeezeLocked(data []byte) []byte {
+	codec := t.c.opts.CompressStores
+	if codec == compress.None {
+		return data
+	}
+	z := compressorFor(codec)
+	t.b.squeezed, _ = z.Compress(t.b.squeezed[:0], data)
+	putCompressor(codec, z)
+	return t.b.squeezed
 }
