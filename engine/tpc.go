@@ -385,9 +385,10 @@ func (c *conn) finish(t *txnState, r *request) {
 	}
 	_, err := t.stx.Finish(func(tid proto.Tid) {
 		published = true
-		// The connection is free for its next transaction before the
-		// client can see the finish reply.
+		// The connection is free for its next transaction, and the
+		// commit counted, before the client can see the finish reply.
 		detachTxn()
+		st.stats.commits.Add(1)
 		st.publish(c, r, tid, oids)
 	})
 	st.locks.release(t.owner)
@@ -402,7 +403,6 @@ func (c *conn) finish(t *txnState, r *request) {
 		}
 		return
 	}
-	st.stats.commits.Add(1)
 }
 
 // invalidationOids lists what a committed transaction changed, in the
