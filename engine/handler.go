@@ -64,6 +64,9 @@ func boundAddrs(eng gnet.Engine, protoAddrs []string) []net.Addr {
 	return out
 }
 
+// OnShutdown runs once every event loop and connection is closed.
+func (h *handler) OnShutdown(gnet.Engine) { close(h.srv.shutdown) }
+
 func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	s := h.srv
 	remote := remoteAddrString(gc)
@@ -121,6 +124,12 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	s := h.srv
+	// Write what other goroutines queued for this loop first: an
+	// invalidation queued before this input arrived goes out before the
+	// replies to it, so a ping answered here (ZEO's sync) comes after every
+	// invalidation already committed. Replies computed below are never
+	// older than what was queued before.
+	c.mb.Run(nil)
 	action := gnet.None
 	for {
 		if int(c.pending.Load()) >= s.opts.MaxPending {

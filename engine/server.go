@@ -45,6 +45,7 @@ type Server struct {
 
 	eng      gnet.Engine
 	booted   chan struct{}
+	shutdown chan struct{} // closed by OnShutdown
 	served   atomic.Bool
 	stopping atomic.Bool
 	done     chan struct{}
@@ -86,6 +87,7 @@ func New(storages []NamedStorage, opts *Options) (*Server, error) {
 		storages:  make(map[string]*storageState, len(storages)),
 		start:     o.Now(),
 		booted:    make(chan struct{}),
+		shutdown:  make(chan struct{}),
 		done:      make(chan struct{}),
 		quit:      make(chan struct{}),
 		mailboxes: make(map[gnet.EventLoop]*mailbox),
@@ -190,7 +192,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	default:
 		return ErrServerClosed
 	}
-	return s.eng.Stop(ctx)
+	// gnet's Stop notices the end only by polling every half second; the
+	// OnShutdown callback tells us at once, which cuts that wait.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.shutdown:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	err := s.eng.Stop(sctx)
+	select {
+	case <-s.shutdown:
+		return nil
+	default:
+		return err
+	}
 }
 
 // gnetAddr turns an address into gnet's "network://address" form.
