@@ -10,12 +10,20 @@ import (
 	"github.com/gozeo/gozeo/proto"
 )
 
+// iterState is one iterator of a connection. A record iterator reads the
+// buffers of the transaction iterator it came from (parent): it is used
+// under the parent's mu, and only while the parent still stands at its
+// transaction (tid).
 type iterState struct {
 	mu      sync.Mutex
 	txns    TxnIterator    // a transaction iterator, or
 	records RecordIterator // the record iterator of one transaction
 	last    proto.TxnInfo  // the transaction txns returned last
 	hasLast bool
+	closed  bool // txns was closed (guarded by mu)
+
+	parent *iterState // records: the transaction iterator
+	tid    proto.Tid  // records: the transaction
 }
 
 const maxItersPerConn = 1024
@@ -40,9 +48,17 @@ func (c *conn) iterate(dst []byte, r *request) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %d", errNoIterator, r.n)
 		}
 		is.mu.Lock()
+		if is.closed {
+			is.mu.Unlock()
+			return nil, fmt.Errorf("%w: %d", errNoIterator, r.n)
+		}
 		info, ok, err := is.txns.Next()
 		if ok {
 			is.last, is.hasLast = info, true
+		}
+		if err == nil {
+			// Encode under the lock: info aliases the iterator's buffers.
+			dst = c.codec.appendTxnInfo(dst, r, &info, ok)
 		}
 		is.mu.Unlock()
 		if err != nil {
@@ -51,21 +67,21 @@ func (c *conn) iterate(dst []byte, r *request) ([]byte, error) {
 		if !ok {
 			c.dropIter(uint64(r.n))
 		}
-		return c.codec.appendTxnInfo(dst, r, &info, ok), nil
+		return dst, nil
 	case opIteratorRecordStart:
 		is := c.getIter(r.n)
 		if is == nil || is.txns == nil {
 			return nil, fmt.Errorf("%w: %d", errNoIterator, r.n)
 		}
 		is.mu.Lock()
-		if !is.hasLast || is.last.Tid != r.tid {
+		if is.closed || !is.hasLast || is.last.Tid != r.tid {
 			is.mu.Unlock()
 			return nil, &proto.ServerError{Class: "builtins.ValueError",
 				Message: fmt.Sprintf("iterator %d is not at transaction %s", r.n, r.tid)}
 		}
 		recs := is.txns.Records()
 		is.mu.Unlock()
-		id, err := c.addIter(&iterState{records: recs})
+		id, err := c.addIter(&iterState{records: recs, parent: is, tid: r.tid})
 		if err != nil {
 			return nil, err
 		}
@@ -75,16 +91,30 @@ func (c *conn) iterate(dst []byte, r *request) ([]byte, error) {
 		if is == nil || is.records == nil {
 			return nil, fmt.Errorf("%w: %d", errNoIterator, r.n)
 		}
-		is.mu.Lock()
+		p := is.parent
+		p.mu.Lock()
+		if p.closed || !p.hasLast || p.last.Tid != is.tid {
+			// The records were in the transaction iterator's buffers,
+			// which have moved on: refuse rather than serve another
+			// transaction's records.
+			p.mu.Unlock()
+			c.dropIter(uint64(r.n))
+			return nil, &proto.ServerError{Class: "builtins.ValueError",
+				Message: fmt.Sprintf("record iterator %d: its transaction iterator has moved past %s or was closed", r.n, is.tid)}
+		}
 		rec, ok, err := is.records.Next()
-		is.mu.Unlock()
+		if err == nil {
+			// Encode under the lock: rec aliases the iterator's buffers.
+			dst = c.codec.appendRecord(dst, r, &rec, ok)
+		}
+		p.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			c.dropIter(uint64(r.n))
 		}
-		return c.codec.appendRecord(dst, r, &rec, ok), nil
+		return dst, nil
 	}
 	return nil, fmt.Errorf("engine: %s is not an iterator call", r.op)
 }
@@ -117,7 +147,10 @@ func (c *conn) dropIter(id uint64) {
 	c.mu.Unlock()
 	if is != nil && is.txns != nil {
 		is.mu.Lock()
-		is.txns.Close()
+		if !is.closed {
+			is.closed = true
+			is.txns.Close()
+		}
 		is.mu.Unlock()
 	}
 }
