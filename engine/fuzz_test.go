@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -127,6 +128,67 @@ func (f *fakeConn) AsyncWrite([]byte, gnet.AsyncCallback) error {
 	return nil
 }
 
+// iterMemStore is a memStore that iterates, its record iterators reading
+// the transaction iterator's buffers as fsstore's do.
+type iterMemStore struct{ *memStore }
+
+type memTxnIter struct {
+	txns []proto.Tid
+	recs map[proto.Tid][]proto.DataRecord
+	i    int
+	meta []byte
+	cur  memRecIter // reset by Next, like fsstore's
+}
+
+type memRecIter struct {
+	recs []proto.DataRecord
+	i    int
+	data []byte
+}
+
+func (m iterMemStore) Iterate(start, stop proto.Tid) (TxnIterator, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	it := &memTxnIter{recs: map[proto.Tid][]proto.DataRecord{}}
+	for oid, revs := range m.revs {
+		for _, r := range revs {
+			if r.tid >= start && (stop == 0 || r.tid <= stop) {
+				it.recs[r.tid] = append(it.recs[r.tid], proto.DataRecord{Oid: oid, Tid: r.tid, Data: r.data})
+			}
+		}
+	}
+	for tid := range it.recs {
+		it.txns = append(it.txns, tid)
+	}
+	slices.Sort(it.txns)
+	return it, nil
+}
+
+func (it *memTxnIter) Next() (proto.TxnInfo, bool, error) {
+	if it.i >= len(it.txns) {
+		return proto.TxnInfo{}, false, nil
+	}
+	tid := it.txns[it.i]
+	it.i++
+	it.cur = memRecIter{recs: it.recs[tid], data: it.cur.data}
+	it.meta = fmt.Appendf(it.meta[:0], "user of %s", tid)
+	return proto.TxnInfo{Tid: tid, Status: ' ', User: it.meta}, true, nil
+}
+
+func (it *memTxnIter) Records() RecordIterator { return &it.cur }
+func (it *memTxnIter) Close()                  { it.txns, it.recs, it.cur = nil, nil, memRecIter{} }
+
+func (r *memRecIter) Next() (proto.DataRecord, bool, error) {
+	if r.i >= len(r.recs) {
+		return proto.DataRecord{}, false, nil
+	}
+	rec := r.recs[r.i]
+	r.i++
+	r.data = append(r.data[:0], rec.Data...)
+	rec.Data = r.data
+	return rec, true, nil
+}
+
 // session is one fuzzed connection: a server over a memStore, a handler,
 // and the fake connection, driven by the test goroutine.
 type session struct {
@@ -146,7 +208,7 @@ func newSession(t testing.TB) *session {
 	ms.revs[0x11] = []memRev{{tid: 0x03f58e0004444444, data: []byte("eleven, first")},
 		{tid: 0x03f58e0008888888, data: []byte("eleven, second")}}
 	ms.last = 0x03f58e0008888888
-	s, err := New([]NamedStorage{{Name: "1", Storage: ms}}, &Options{
+	s, err := New([]NamedStorage{{Name: "1", Storage: iterMemStore{ms}}}, &Options{
 		MaxFrameSize: fuzzMaxFrame, OutputLimit: 1 << 20, MaxPending: 2, Workers: 2,
 		InvalidationQueueSize: 4, Logger: slog.New(slog.DiscardHandler),
 	})
@@ -619,4 +681,54 @@ func TestRegisterDuringPublish(t *testing.T) {
 	}
 	ss.h.OnClose(late, nil)
 	ss.stop()
+}
+
+// TestRecordIteratorAfterItsTransaction: a record iterator whose
+// transaction iterator has moved on is refused instead of serving the
+// next transaction's records (they share the storage iterator's buffers;
+// FuzzWireSession found the race under -race).
+func TestRecordIteratorAfterItsTransaction(t *testing.T) {
+	ss := newSession(t)
+	in := proto.AppendHello(nil, proto.Hello{Version: proto.Version})
+	in = (&proto.RegisterRequest{Storage: "1"}).AppendFrame(in, 1)
+	in = (&proto.IteratorStartRequest{}).AppendFrame(in, 2)
+	in = (&proto.IteratorNextRequest{ID: 0}).AppendFrame(in, 3)
+	in = (&proto.IteratorRecordStartRequest{TxnIter: 0, Tid: 0x03f58e0004444444}).AppendFrame(in, 4)
+	in = (&proto.IteratorRecordNextRequest{ID: 1}).AppendFrame(in, 5)
+	in = (&proto.IteratorNextRequest{ID: 0}).AppendFrame(in, 6)
+	in = (&proto.IteratorRecordNextRequest{ID: 1}).AppendFrame(in, 7)
+	for i := 0; len(in) > 0; i++ {
+		// One request at a time, each answered before the next, as a
+		// client waiting for its replies sends them.
+		_, n, _ := proto.ReadFrame(in, 0)
+		if i == 0 {
+			_, n, _ = proto.ReadHandshake(in)
+		}
+		ss.fc.in = append(ss.fc.in, in[:n]...)
+		in = in[n:]
+		ss.traffic()
+		ss.settle()
+	}
+	out := ss.fc.out[6:]
+	_, n, _ := proto.ReadHandshake(out)
+	replies := map[uint32]proto.Frame{}
+	for out = out[n:]; len(out) > 0; {
+		f, n, err := proto.ReadFrame(out, 0)
+		if err != nil || n == 0 {
+			t.Fatalf("bad output: %v", err)
+		}
+		replies[f.MsgID] = f
+		out = out[n:]
+	}
+	ss.stop()
+	var first proto.IteratorRecordNextReply
+	if f := replies[5]; f.IsError() || first.Decode(f.Body) != nil || !first.Found || first.Record.Tid != 0x03f58e0004444444 {
+		t.Fatalf("first record: %+v %v", first, proto.DecodeError(f.Body))
+	}
+	f := replies[7]
+	if err := proto.DecodeError(f.Body); !f.IsError() || !strings.Contains(err.Error(), "moved past") {
+		var late proto.IteratorRecordNextReply
+		late.Decode(f.Body)
+		t.Fatalf("record after the transaction iterator moved on: %+v, %v", late, err)
+	}
 }
