@@ -7,13 +7,10 @@ package server
 
 import (
 	"bytes"
-	"encoding/binary"
 	"net"
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -331,110 +328,4 @@ func TestHostileClients(t *testing.T) {
 	}
 	t.Logf("during the storm the well-behaved loader did %d loads (slowest %v, during %s) and the writer %d commits; heap in use %+d KB after, peak %+d MB",
 		loader.loads, loader.maxLat.Round(time.Microsecond), slowCase, len(writer.acked), grew>>10, (int64(peakInuse)-int64(before.HeapInuse))>>20)
-}
-
-// sampleHeap samples HeapInuse every millisecond until the returned
-// function is called, which returns the highest value seen.
-func sampleHeap() func() uint64 {
-	stop, done := make(chan struct{}), make(chan uint64)
-	go func() {
-		var peak uint64
-		var ms runtime.MemStats
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-stop:
-				done <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() uint64 { close(stop); return <-done }
-}
-
-func isTimeout(err error) bool {
-	ne, ok := err.(net.Error)
-	return ok && ne.Timeout()
-}
-
-// waitConns waits until the server counts n connections.
-func waitConns(t *testing.T, s *Server, n int64) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Engine().ServerStats().Connections > n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still open, want %d", s.Engine().ServerStats().Connections, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// connectionFlood opens and drops 3,000 connections in parallel batches,
-// each leaving at a different point of the conversation; the server ends
-// with as many connections as it had.
-func connectionFlood(t *testing.T, addr string) {
-	total, batch := 3000, 150
-	if lim := raiseNoFile(t, 2*batch+512); lim < uint64(2*batch+512) {
-		batch = max(10, int(lim-256)/2)
-		t.Logf("RLIMIT_NOFILE is %d: batches of %d", lim, batch)
-	}
-	hello := proto.AppendHello(nil, proto.Hello{Version: proto.Version})
-	reg := (&proto.RegisterRequest{Storage: "1"}).AppendFrame(nil, 1)
-	var failed atomic.Int64
-	for done := 0; done < total; done += batch {
-		var wg sync.WaitGroup
-		for i := range batch {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-				if err != nil {
-					failed.Add(1)
-					return
-				}
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				var greeting [6]byte
-				switch (done + i) % 5 {
-				case 0: // gone at once
-				case 1:
-					c.Read(greeting[:])
-				case 2:
-					c.Write(hello)
-				case 3:
-					c.Write(append(append([]byte(nil), hello...), reg...))
-					c.Read(make([]byte, 64))
-				case 4:
-					c.Write([]byte("\x00\x00\x00\x02Z5"))
-					c.Write(binary.BigEndian.AppendUint32(nil, 1<<20)) // a frame never sent
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	if n := failed.Load(); n > 0 {
-		t.Fatalf("%d of %d connections could not be opened", n, total)
-	}
-	t.Logf("%d connections opened and dropped, %d at a time", total, batch)
-}
-
-// raiseNoFile raises the soft RLIMIT_NOFILE towards want (up to the hard
-// limit) and returns the soft limit in force.
-func raiseNoFile(t *testing.T, want int) uint64 {
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-		return uint64(want)
-	}
-	if rl.Cur < uint64(want) {
-		rl.Cur = min(uint64(want), rl.Max)
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-			t.Logf("raising RLIMIT_NOFILE: %v", err)
-		}
-		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
-	}
-	return rl.Cur
 }
