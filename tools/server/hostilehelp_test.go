@@ -1,6 +1,7 @@
 // Helpers of the hostile-client test: a server with small limits and a
 // captured log, well-behaved clients that work throughout the storm, ZEO
-// frames built by hand, and waiting for the server to hang up.
+// frames built by hand, waiting for the server to hang up, the connection
+// flood and the heap sampler.
 
 package server
 
