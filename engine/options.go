@@ -35,8 +35,10 @@ type Options struct {
 	// answered. Default 256.
 	MaxPending int
 	// TransactionTimeout disconnects a client that holds commit locks
-	// longer than this, aborting its transaction. 0 = no timeout (ZEO's
-	// default).
+	// longer than this after its vote without sending tpc_finish or
+	// tpc_abort, aborting its transaction (a transaction whose finish has
+	// arrived and waits for an earlier one is not timed out). 0 = no
+	// timeout (ZEO's default).
 	TransactionTimeout time.Duration
 	// InvalidationQueueSize is the number of recent transactions kept for
 	// quick cache verification. Default 100.
