@@ -35,7 +35,7 @@ func (rn *runner) openClients(ctx context.Context, n int, persistent bool) ([]*c
 	var cs []*client.Client
 	for i := range n {
 		co := &client.Options{Storage: o.Storage, CacheSize: o.CacheSize, CachePolicy: pol,
-			Logger: o.Logger, Name: "bench" + strconv.Itoa(i)}
+			Logger: o.Logger, Name: "bench" + strconv.Itoa(i), CompressedRecords: o.AcceptCompressed}
 		if persistent || o.Trace != "" {
 			co.ClientName, co.VarDir = "bench"+strconv.Itoa(i), rn.varDir
 		}

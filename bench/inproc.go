@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gozeo/gozeo/proto"
+	"github.com/gozeo/gozeo/proto/compress"
 	"github.com/gozeo/gozeo/tools/config"
 	"github.com/gozeo/gozeo/tools/server"
 )
@@ -24,9 +25,21 @@ type InProc struct {
 	Addr string // where clients connect
 }
 
-// StartInProc starts a gozeo server on path (a new temporary Data.fs when
-// path is "") listening on 127.0.0.1 at a free port.
-func StartInProc(ctx context.Context, path string, log *slog.Logger) (*InProc, error) {
+// InProcOptions configure the in-process server; the zero value serves a
+// new temporary Data.fs without compression and logs nothing.
+type InProcOptions struct {
+	Data     string         // the Data.fs; "": a new temporary one
+	Compress compress.Codec // record compression of the storage
+	Logger   *slog.Logger
+}
+
+// StartInProc starts a gozeo server on opts.Data (a new temporary Data.fs
+// when it is "") listening on 127.0.0.1 at a free port.
+func StartInProc(ctx context.Context, opts InProcOptions) (*InProc, error) {
+	path, log := opts.Data, opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	p := &InProc{Path: path}
 	if path == "" {
 		dir, err := os.MkdirTemp("", "gozeo-bench-")
@@ -39,6 +52,9 @@ func StartInProc(ctx context.Context, path string, log *slog.Logger) (*InProc, e
 	if err := cfg.Apply(config.Overrides{Address: "127.0.0.1:0", Filenames: []string{p.Path}}); err != nil {
 		p.cleanup()
 		return nil, fmt.Errorf("bench: in-process server: %w", err)
+	}
+	for i := range cfg.Storages {
+		cfg.Storages[i].Compress = opts.Compress
 	}
 	srv, err := server.New(cfg, log)
 	if err != nil {

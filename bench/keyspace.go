@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/gozeo/gozeo/proto"
 )
@@ -124,10 +125,22 @@ func (rn *runner) data(r *rand.Rand, n int) []byte {
 	return rn.pool[off : off+n : off+n]
 }
 
-// newPool fills the data pool for objects up to max bytes.
-func newPool(seed uint64, max int) []byte {
+// newPool fills the data pool for objects up to max bytes: random bytes,
+// or for ContentText words drawn at random from textWords.
+func newPool(seed uint64, max int, content string) []byte {
 	r := rand.New(rand.NewPCG(seed, 0x9001))
 	b := make([]byte, max+dataPoolSlack)
+	if content == ContentText {
+		for i := 0; i < len(b); {
+			w := textWords[r.IntN(len(textWords))]
+			i += copy(b[i:], w)
+			if i < len(b) {
+				b[i] = ' '
+				i++
+			}
+		}
+		return b
+	}
 	for i := 0; i+8 <= len(b); i += 8 {
 		v := r.Uint64()
 		for j := range 8 {
@@ -136,3 +149,25 @@ func newPool(seed uint64, max int) []byte {
 	}
 	return b
 }
+
+// textWords is the vocabulary of ContentText: words of page text and of
+// the attribute names and values a content object's pickle carries.
+var textWords = strings.Fields(`
+	the of and to in is that for it as was with be by on not he this are or
+	his from at which but have an they you were her she there one all we
+	their been has would when who will more no if out so said what up its
+	about into than them can only other new some could time these two may
+	first then do any like my now over such our man me even most made after
+	also did many before must through back years where much your way well
+	down should because each just those people how too little state good
+	very make world still own see men work long get here between both life
+	being under never day same another know while last might us great old
+	year off come since against go came right used take three title
+	description creators subject effective expires modified created language
+	rights contributors portal_type workflow_history review_state published
+	private Document Folder News Item Event text/html utf-8 http https www
+	example org com index html p div span class id href src img alt width
+	height style font size color left right center table tr td body head
+	_p_oid _p_serial __parent__ __name__ persistent mapping BTrees OOBTree
+	PersistentMapping Products CMFPlone content plone app contenttypes
+`)

@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gozeo/gozeo/bench/workload"
 	"github.com/gozeo/gozeo/cache"
+	"github.com/gozeo/gozeo/proto/compress"
 	"github.com/gozeo/gozeo/proto/zeo5"
 )
 
@@ -34,6 +36,12 @@ var (
 func Workloads() []string {
 	return slices.Concat(protocolWorkloads, clientWorkloads, scenarios)
 }
+
+// Object contents.
+const (
+	ContentRandom = "random"
+	ContentText   = "text"
+)
 
 // Defaults.
 const (
@@ -72,6 +80,18 @@ type Options struct {
 	Objects   int            // objects per commit; default 1
 	ReadRatio float64        // mixed: share of loads; default 0.9
 	HotKeys   int            // conflicts: size of the shared hot set; default 10
+
+	// Compress is the in-process server's record compression: "zlib",
+	// "zstd", "s2" or "" / "off" (none). AcceptCompressed makes the native
+	// driver and the Go client announce proto.FeatureCompressedRecords, so
+	// the server sends compressed records as stored (the client caches them
+	// so and decompresses hits) instead of decompressing them for the
+	// client. Content is the object data: "random" (default: incompressible
+	// bytes) or "text" (words of a small vocabulary, about as compressible
+	// as the text-heavy pickles of a content site).
+	Compress         string
+	AcceptCompressed bool
+	Content          string
 
 	CachePolicy string // client cache policy, "fifo" (default) or "tinylfu"
 	CacheSize   int64  // client cache bytes; default the client's (20 MB)
@@ -135,6 +155,9 @@ func (o *Options) withDefaults() Options {
 	if r.Seed == 0 {
 		r.Seed = 1
 	}
+	if r.Content == "" {
+		r.Content = ContentRandom
+	}
 	if r.ProgressInterval == 0 {
 		r.ProgressInterval = time.Second
 	}
@@ -194,8 +217,17 @@ func (o *Options) Validate() error {
 		return bad("conflicts: %d objects per commit from a hot set of %d", r.Objects, r.HotKeys)
 	case r.Trace != "" && !slices.Contains(clientWorkloads, w):
 		return bad("--trace records a client cache: workload %s has none (client workloads: %v)", w, clientWorkloads)
+	case r.Compress != "" && !r.InProc:
+		return bad("--compress sets the in-process server's compression (a remote server's is in its zeo.conf)")
+	case r.Content != ContentRandom && r.Content != ContentText:
+		return bad("unknown content %q (want %s or %s)", r.Content, ContentRandom, ContentText)
+	case r.AcceptCompressed && r.Protocol != ProtoNative:
+		return bad("--accept-compressed is a native protocol feature (protocol %s)", r.Protocol)
 	case r.ServerPID < 0:
 		return bad("server pid %d", r.ServerPID)
+	}
+	if _, err := compress.ParseCodec(cmp.Or(r.Compress, "off")); err != nil {
+		return bad("%v", err)
 	}
 	if err := r.Size.Validate(); err != nil {
 		return bad("%v", err)

@@ -73,7 +73,7 @@ func (c *zeo5Conn) onInvalidate(fn func(proto.Tid, []proto.Oid)) { c.OnInvalidat
 // dial opens a protocol connection of the configured protocol.
 func (rn *runner) dial(ctx context.Context) (protoConn, error) {
 	if rn.o.Protocol == ProtoNative {
-		c, err := nativedriver.Dial(ctx, rn.addr, &nativedriver.Options{Storage: rn.o.Storage})
+		c, err := nativedriver.Dial(ctx, rn.addr, &nativedriver.Options{Storage: rn.o.Storage, AcceptCompressed: rn.o.AcceptCompressed})
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/gozeo/gozeo/bench/report"
 	"github.com/gozeo/gozeo/bench/workload"
 	"github.com/gozeo/gozeo/proto"
+	"github.com/gozeo/gozeo/proto/compress"
 )
 
 // baselineDurationCap bounds each baseline measurement of a --vs-baseline
@@ -42,7 +44,7 @@ func Run(ctx context.Context, opts *Options) (*report.Report, error) {
 	o := opts.withDefaults()
 	rn := &runner{o: o, parent: ctx, traceStarted: map[int]bool{}}
 	rn.keys, _ = workload.NewKeys(o.Keys, o.Zipf)
-	rn.pool = newPool(o.Seed, o.Size.Max)
+	rn.pool = newPool(o.Seed, o.Size.Max, o.Content)
 	rep := &report.Report{Machine: report.ThisMachine()}
 	rn.dataDir = o.FsyncDir
 	if rn.dataDir == "" && o.Data != "" {
@@ -58,7 +60,8 @@ func Run(ctx context.Context, opts *Options) (*report.Report, error) {
 	}
 	rn.addr = o.Addr
 	if o.InProc {
-		p, err := StartInProc(ctx, o.Data, o.Logger)
+		codec, _ := compress.ParseCodec(cmp.Or(o.Compress, "off"))
+		p, err := StartInProc(ctx, InProcOptions{Data: o.Data, Compress: codec, Logger: o.Logger})
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ var (
 func server(t testing.TB) string {
 	t.Helper()
 	srvOnce.Do(func() {
-		srv, srvErr = bench.StartInProc(context.Background(), "", nil)
+		srv, srvErr = bench.StartInProc(context.Background(), bench.InProcOptions{})
 		if srvErr == nil {
 			_, srvErr = bench.Run(context.Background(), &bench.Options{Addr: srv.Addr, Workload: "load", N: 1, Keys: testKeys})
 		}

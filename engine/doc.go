@@ -20,7 +20,7 @@
 //
 // # Threads of control
 //
-//	event loops (gnet, GOMAXPROCS of them)        workers (Options.Workers)
+//	event loops (gnet, GOMAXPROCS-1 of them)      workers (Options.Workers)
 //	─────────────────────────────────────         ─────────────────────────
 //	OnTraffic: peek length, peek frame,           cold loads, loadSerial,
 //	  decode, dispatch, Discard; answer           history, iterators, undo

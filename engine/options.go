@@ -19,7 +19,15 @@ type Options struct {
 	Msgpack bool
 	// ReadOnly makes every connection read-only; pack is still allowed.
 	ReadOnly bool
-	// Loops is the number of event loops; default GOMAXPROCS.
+	// Loops is the number of event loops; default GOMAXPROCS-1 (at least
+	// 1). A loop waits for input inside epoll_wait, a system call during
+	// which the Go scheduler counts its P as busy until sysmon takes it
+	// back (20 µs to 10 ms later); with one loop per P, every P can sit in
+	// such a wait while workers (commits, cold loads, publishing) or, in a
+	// process that also runs clients, the clients are runnable. Leaving one
+	// P to them measured 1.4-2x the loads/s of one loop per P on 2 cores
+	// with clients in the process, and the same or better tail latency
+	// with the server alone (PERFORMANCE.md).
 	Loops int
 	// MaxFrameSize bounds a client's frame; a larger length prefix closes
 	// the connection before anything is read into memory. Default 64 MiB.
@@ -65,7 +73,7 @@ func DefaultOptions() Options {
 
 func (o *Options) withDefaults() {
 	if o.Loops <= 0 {
-		o.Loops = runtime.GOMAXPROCS(0)
+		o.Loops = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	if o.MaxFrameSize == 0 {
 		o.MaxFrameSize = 64 << 20

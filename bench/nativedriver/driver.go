@@ -30,6 +30,10 @@ type Options struct {
 	ReadOnly     bool          // register read-only
 	MaxFrameSize uint32        // largest reply accepted; default proto.DefaultMaxFrameSize
 	DialTimeout  time.Duration // dial, handshake and register; default 10 s
+	// AcceptCompressed announces proto.FeatureCompressedRecords: loads
+	// then return records as the server stores them (compressed ones
+	// with their codec prefix, not decompressed).
+	AcceptCompressed bool
 }
 
 func (o *Options) withDefaults() Options {
@@ -125,7 +129,7 @@ func (c *Conn) handshake(o Options) error {
 	if _, err := proto.ParseGreeting(f[4:]); err != nil {
 		return err
 	}
-	c.wc.Out = proto.AppendHello(c.wc.Out, proto.Hello{Version: proto.Version})
+	c.wc.Out = proto.AppendHello(c.wc.Out, proto.Hello{Version: proto.Version, Features: o.features()})
 	if err := c.wc.Flush(); err != nil {
 		return err
 	}
@@ -156,3 +160,10 @@ func (c *Conn) Addr() string { return c.addr }
 
 // Close closes the connection; a blocked read returns an error.
 func (c *Conn) Close() error { return c.wc.Close() }
+
+func (o Options) features() proto.Features {
+	if o.AcceptCompressed {
+		return proto.FeatureCompressedRecords
+	}
+	return 0
+}

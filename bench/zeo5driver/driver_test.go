@@ -24,7 +24,7 @@ var (
 
 func server(tb testing.TB) string {
 	tb.Helper()
-	srvOnce.Do(func() { srv, srvErr = bench.StartInProc(context.Background(), "", nil) })
+	srvOnce.Do(func() { srv, srvErr = bench.StartInProc(context.Background(), bench.InProcOptions{}) })
 	if srvErr != nil {
 		tb.Fatal(srvErr)
 	}

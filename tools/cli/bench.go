@@ -23,7 +23,7 @@ func init() {
 	Register(&Command{
 		Name:    "bench",
 		Summary: "load-test a ZEO server (gozeo's or any ZEO 5) against this machine's echo and fsync floor",
-		Usage: "[WORKLOAD] [-a ADDR | -inproc [-data FILE]] [-protocol P] [-clients N] [-conns N] [-depth N] " +
+		Usage: "[WORKLOAD] [-a ADDR | -inproc [-data FILE] [-compress CODEC]] [-accept-compressed] [-content random|text] [-protocol P] [-clients N] [-conns N] [-depth N] " +
 			"[-n N] [-duration D] [-keys N] [-zipf S] [-size N|MIN-MAX] [-objects N] [-vs-baseline] [-json | -gobench]\n" +
 			"       gozeo bench -baseline\n" +
 			"       gozeo bench gen-trace [-preset NAME] OUT\n" +
@@ -86,6 +86,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs.Float64Var(&o.ReadRatio, "read-ratio", bench.DefaultRatio, "mixed: share of loads")
 	fs.IntVar(&o.HotKeys, "hot-keys", bench.DefaultHotKeys, "conflicts: objects of the shared hot set")
 	fs.StringVar(&o.CachePolicy, "cache-policy", "fifo", "client cache policy: fifo or tinylfu")
+	fs.StringVar(&o.Compress, "compress", "", "the in-process server's record compression: zlib, zstd, s2 or off")
+	fs.BoolVar(&o.AcceptCompressed, "accept-compressed", false, "native clients accept compressed records (sent as stored, decompressed by the client)")
+	fs.StringVar(&o.Content, "content", bench.ContentRandom, "object data: random (incompressible) or text (words, compressible)")
 	cacheSize := fs.String("cache-size", "", "client cache size (B, KB, MB, GB; default the client's 20 MB)")
 	baseline := fs.Bool("baseline", false, "only measure this machine's floor (echo and fsync)")
 	fs.BoolVar(&o.VsBaseline, "vs-baseline", false, "measure the baseline first and add ratio columns")
