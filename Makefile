@@ -11,7 +11,7 @@ FUZZTIME ?= 30s
 BENCHCOUNT ?= 6
 PKGS := ./...
 
-.PHONY: all build run test test-long race bench bench-compare fuzz lint cover clean check-go
+.PHONY: all build run test test-long race bench bench-compare perf fuzz lint cover clean check-go
 
 all: lint test
 
@@ -49,6 +49,11 @@ cover: check-go
 bench: check-go
 	@mkdir -p bench/results
 	$(GO) test -run=NONE -bench=. -benchmem -count=$(BENCHCOUNT) $(PKGS) | tee bench/results/$$(git rev-parse --short HEAD 2>/dev/null || echo local).txt
+
+# Every measurement of PERFORMANCE.md, on an otherwise idle machine
+# (about 15 minutes); outputs go to bench/results/perf/.
+perf: build
+	GO=$(GO) GOZEO=$(BIN) ./bench/perf.sh bench/results/perf
 
 fuzz: check-go
 	@./fuzz/run.sh $(FUZZTIME)
