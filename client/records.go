@@ -24,16 +24,17 @@ func ownUndoEntries(es []proto.UndoEntry) []proto.UndoEntry {
 	return es
 }
 
-// decompressors serve callers that decode records outside the reader.
-var decompressors = sync.Pool{New: func() any { return compress.NewDecompressor() }}
+// decompressors serve callers that decode records outside the reader;
+// a compress.Pool keeps them across garbage collections.
+var decompressors compress.Pool
 
 // plainAppend appends the plain form of a record from cn to dst.
 func (c *Client) plainAppend(cn *conn, dst, src []byte) ([]byte, error) {
 	if cn.features&proto.FeatureCompressedRecords == 0 || !compress.IsCompressed(src) {
 		return append(dst, src...), nil
 	}
-	d := decompressors.Get().(*compress.Decompressor)
-	defer decompressors.Put(d)
+	d := decompressors.Decompressor()
+	defer decompressors.PutDecompressor(d)
 	return d.Decompress(dst, src, int(c.opts.MaxFrameSize))
 }
 
@@ -72,22 +73,14 @@ func cachedPlain(data []byte, maxSize int) ([]byte, error) {
 	}
 	sp := scratchPool.Get().(*[]byte)
 	scratch := append((*sp)[:0], data...)
-	d := decompressors.Get().(*compress.Decompressor)
+	d := decompressors.Decompressor()
 	out, err := d.Decompress(data[:0], scratch, maxSize)
-	decompressors.Put(d)
+	decompressors.PutDecompressor(d)
 	*sp = scratch[:0]
 	scratchPool.Put(sp)
 	return out, err
 }
 
-// compressors pools a Compressor per codec for CompressStores.
-var compressors [4]sync.Pool
-
-func compressorFor(c compress.Codec) *compress.Compressor {
-	if z, ok := compressors[c].Get().(*compress.Compressor); ok {
-		return z
-	}
-	return compress.NewCompressor(c, nil)
-}
-
-func putCompressor(c compress.Codec, z *compress.Compressor) { compressors[c].Put(z) }
+// compressors keeps the Compressors of CompressStores (across garbage
+// collections, unlike a sync.Pool).
+var compressors compress.Pool

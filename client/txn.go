@@ -228,8 +228,8 @@ func (t *Txn) squeezeLocked(data []byte) []byte {
 	if codec == compress.None {
 		return data
 	}
-	z := compressorFor(codec)
+	z := compressors.Compressor(codec)
 	t.b.squeezed, _ = z.Compress(t.b.squeezed[:0], data)
-	putCompressor(codec, z)
+	compressors.PutCompressor(z)
 	return t.b.squeezed
 }

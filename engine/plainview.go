@@ -21,7 +21,7 @@ type plainStorage struct {
 }
 
 var (
-	decompressors = sync.Pool{New: func() any { return compress.NewDecompressor() }}
+	decompressors compress.Pool // kept across garbage collections, unlike a sync.Pool
 	scratchPool   = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 )
 
@@ -34,9 +34,9 @@ func (p plainStorage) decompressInto(dst0, data []byte) ([]byte, error) {
 	}
 	sp := scratchPool.Get().(*[]byte)
 	scratch := append((*sp)[:0], rec...)
-	d := decompressors.Get().(*compress.Decompressor)
+	d := decompressors.Decompressor()
 	out, err := d.Decompress(dst0, scratch, p.max)
-	decompressors.Put(d)
+	decompressors.PutDecompressor(d)
 	*sp = scratch[:0]
 	scratchPool.Put(sp)
 	return out, err

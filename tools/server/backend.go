@@ -6,7 +6,7 @@ package server
 import (
 	"context"
 	"log/slog"
-	"sync"
+	"runtime"
 
 	"github.com/gozeo/gozeo/engine"
 	"github.com/gozeo/gozeo/fsstore"
@@ -84,17 +84,28 @@ func (b *Backend) Begin(meta proto.TxnMeta) (engine.Txn, error) {
 type compressingTxn struct {
 	*fsstore.Txn
 	codec compress.Codec
-	z     *compress.Compressor
 	buf   []byte
 }
 
+// compressors keeps the commit goroutines' Compressors, and compressing
+// lets at most GOMAXPROCS of them work at once. Without that bound, 16
+// committers on 2 cores took turns on 16 zstd encoders whose tables (about
+// 1 MB each) evicted each other from the CPU caches: a 2 KiB record cost
+// 50 µs instead of 20 µs. A compress.Pool rather than a sync.Pool, which
+// would drop the tables at every garbage collection.
+var (
+	compressors compress.Pool
+	compressing = make(chan struct{}, runtime.GOMAXPROCS(0))
+)
+
 func (t *compressingTxn) squeeze(data []byte) []byte {
-	if t.z == nil {
-		t.z = compressors.get(t.codec)
-	}
+	compressing <- struct{}{}
+	z := compressors.Compressor(t.codec)
 	// The store keeps its own copy of the record, so one buffer serves
 	// every call.
-	t.buf, _ = t.z.Compress(t.buf[:0], data)
+	t.buf, _ = z.Compress(t.buf[:0], data)
+	compressors.PutCompressor(z)
+	<-compressing
 	return t.buf
 }
 
@@ -108,37 +119,6 @@ func (t *compressingTxn) Restore(oid proto.Oid, serial proto.Tid, data []byte, p
 	}
 	return t.Txn.Restore(oid, serial, data, prevTxn)
 }
-
-func (t *compressingTxn) release() {
-	if t.z != nil {
-		compressors.put(t.codec, t.z)
-		t.z = nil
-	}
-}
-
-func (t *compressingTxn) Finish(onCommit func(proto.Tid)) (proto.Tid, error) {
-	t.release()
-	return t.Txn.Finish(onCommit)
-}
-
-func (t *compressingTxn) Abort() error {
-	t.release()
-	return t.Txn.Abort()
-}
-
-// compressors pools a Compressor per codec.
-var compressors compressorPools
-
-type compressorPools struct{ pools [4]sync.Pool }
-
-func (p *compressorPools) get(c compress.Codec) *compress.Compressor {
-	if z, ok := p.pools[c].Get().(*compress.Compressor); ok {
-		return z
-	}
-	return compress.NewCompressor(c, nil)
-}
-
-func (p *compressorPools) put(c compress.Codec, z *compress.Compressor) { p.pools[c].Put(z) }
 
 // Pack packs the storage; gc is honoured only when the storage's pack-gc
 // setting allows it.
