@@ -44,10 +44,17 @@ func fixturesDir() (string, error) {
 	return dir, nil
 }
 
-// RepoRoot returns the nearest ancestor of the working directory that holds
-// go.mod.
+// startDir is the working directory the test binary started in (go test
+// runs a package's tests in its folder). It is read once, at
+// initialisation: a test that calls t.Chdir must still find the fixtures,
+// and before this was so the ZEO replay and fstest wording tests, which
+// change directory, skipped as if the fixtures were absent.
+var startDir, startDirErr = os.Getwd()
+
+// RepoRoot returns the nearest ancestor of the directory the test binary
+// started in that holds go.mod.
 func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, err := startDir, startDirErr
 	if err != nil {
 		return "", err
 	}
