@@ -59,6 +59,16 @@
 // --inproc that is client and server together); --server-pid N adds the
 // CPU that process N used per operation, read from /proc.
 //
+// # Compression
+//
+// --compress zlib|zstd|s2 makes the in-process server compress what it
+// stores; --accept-compressed makes the native driver and the Go clients
+// announce proto.FeatureCompressedRecords, so they receive records as
+// stored (the clients decompress and cache them compressed) instead of
+// the server decompressing every load. Random object data does not
+// compress; --content text fills objects with words of a small
+// vocabulary instead, compressing about 2.2x with zlib or zstd.
+//
 // # Tracing
 //
 // --trace FILE records the client cache trace (ZEO's format) of a
