@@ -163,12 +163,15 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 			action = gnet.Close
 			break
 		}
-		if len(c.out) > s.opts.OutputLimit {
+		if len(c.out) > min(s.opts.OutputLimit, flushEarly) {
 			// Replies pile up faster than one write per OnTraffic lets
 			// them go: write now, so that a client that does not read is
 			// dropped at the output limit, not after answering all of its
 			// input (pipelined loads of a big object would otherwise hold
-			// the loop and any amount of memory).
+			// the loop and any amount of memory), and so that c.out never
+			// grows far past flushEarly: growing it to the output limit
+			// (20 MB by copying and reallocating, then the garbage) held
+			// the loop for 150-200 ms.
 			c.flushOut()
 			if c.closedOnLoop {
 				break
@@ -181,6 +184,10 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 	}
 	return action
 }
+
+// flushEarly is how many bytes of replies one OnTraffic gathers before it
+// writes them; a read of many pipelined small requests stays one write.
+const flushEarly = 512 << 10
 
 // greeting is the frame a server sends first, as ZEO's does.
 func greeting(msgpack bool) []byte {
