@@ -2,7 +2,6 @@ package bench_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/gozeo/gozeo/bench"
@@ -65,22 +64,5 @@ func TestCompressedServer(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-func TestCompressOptionsValidate(t *testing.T) {
-	for name, o := range map[string]bench.Options{
-		"compress remote": {Addr: "x:1", Compress: "zstd"},
-		"unknown codec":   {InProc: true, Compress: "lz4"},
-		"unknown content": {InProc: true, Content: "zeros"},
-		"zeo5 compressed": {Addr: "x:1", Protocol: bench.ProtoZEO5Msgpack, AcceptCompressed: true},
-	} {
-		if err := o.Validate(); !errors.Is(err, bench.ErrBadOptions) {
-			t.Errorf("%s: %v, want ErrBadOptions", name, err)
-		}
-	}
-	ok := bench.Options{InProc: true, Compress: "s2", Content: bench.ContentText, AcceptCompressed: true}
-	if err := ok.Validate(); err != nil {
-		t.Errorf("in-process s2 with text: %v", err)
 	}
 }

@@ -226,7 +226,7 @@ func (o *Options) Validate() error {
 	case r.ServerPID < 0:
 		return bad("server pid %d", r.ServerPID)
 	}
-	if _, err := compress.ParseCodec(cmp.Or(r.Compress, "off")); err != nil {
+	if _, err := r.codec(); err != nil {
 		return bad("%v", err)
 	}
 	if err := r.Size.Validate(); err != nil {
@@ -259,4 +259,9 @@ func (o *Options) zeo5Encoding() zeo5.Encoding {
 		return zeo5.Msgpack
 	}
 	return zeo5.Pickle
+}
+
+// codec is the in-process server's record compression ("" is off).
+func (o *Options) codec() (compress.Codec, error) {
+	return compress.ParseCodec(cmp.Or(o.Compress, "off"))
 }

@@ -4,7 +4,6 @@
 package bench
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/gozeo/gozeo/bench/report"
 	"github.com/gozeo/gozeo/bench/workload"
 	"github.com/gozeo/gozeo/proto"
-	"github.com/gozeo/gozeo/proto/compress"
 )
 
 // baselineDurationCap bounds each baseline measurement of a --vs-baseline
@@ -60,7 +58,7 @@ func Run(ctx context.Context, opts *Options) (*report.Report, error) {
 	}
 	rn.addr = o.Addr
 	if o.InProc {
-		codec, _ := compress.ParseCodec(cmp.Or(o.Compress, "off"))
+		codec, _ := o.codec() // checked by Validate
 		p, err := StartInProc(ctx, InProcOptions{Data: o.Data, Compress: codec, Logger: o.Logger})
 		if err != nil {
 			return nil, err

@@ -226,6 +226,10 @@ func TestOptionsValidate(t *testing.T) {
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
+	ok = bench.Options{InProc: true, Compress: "s2", Content: bench.ContentText, AcceptCompressed: true}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("in-process s2 with text: %v", err)
+	}
 	for name, o := range map[string]bench.Options{
 		"no target":         {},
 		"both targets":      {Addr: "x:1", InProc: true},
@@ -243,6 +247,10 @@ func TestOptionsValidate(t *testing.T) {
 		"cache policy":      {Addr: "x:1", Workload: "hot", CachePolicy: "lru"},
 		"cache size":        {Addr: "x:1", Workload: "hot", CacheSize: 10},
 		"data without proc": {Addr: "x:1", Data: "Data.fs"},
+		"compress remote":   {Addr: "x:1", Compress: "zstd"},
+		"unknown codec":     {InProc: true, Compress: "lz4"},
+		"unknown content":   {InProc: true, Content: "zeros"},
+		"zeo5 compressed":   {Addr: "x:1", Protocol: bench.ProtoZEO5Msgpack, AcceptCompressed: true},
 	} {
 		if name == "bad size" {
 			o.Size.Min, o.Size.Max = 10, 5

@@ -4,8 +4,6 @@
 package client
 
 import (
-	"sync"
-
 	"github.com/gozeo/gozeo/proto"
 	"github.com/gozeo/gozeo/proto/compress"
 )
@@ -59,26 +57,12 @@ func (a *arena) copy(b []byte) []byte {
 	return a.buf[n:len(a.buf):len(a.buf)]
 }
 
-// scratchPool holds buffers for cachedPlain: a compressed cache hit is
-// copied aside and decompressed into the caller's buffer.
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
 // cachedPlain turns a record read from the cache (as it arrived from the
 // server, or as this client stored it) into its plain form, in place in
 // data's buffer. Plain records are returned as they are; nothing is
 // allocated in steady state.
 func cachedPlain(data []byte, maxSize int) ([]byte, error) {
-	if !compress.IsCompressed(data) {
-		return data, nil
-	}
-	sp := scratchPool.Get().(*[]byte)
-	scratch := append((*sp)[:0], data...)
-	d := decompressors.Decompressor()
-	out, err := d.Decompress(data[:0], scratch, maxSize)
-	decompressors.PutDecompressor(d)
-	*sp = scratch[:0]
-	scratchPool.Put(sp)
-	return out, err
+	return decompressors.DecompressTail(data, 0, maxSize)
 }
 
 // compressors keeps the Compressors of CompressStores (across garbage

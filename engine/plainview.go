@@ -6,8 +6,6 @@
 package engine
 
 import (
-	"sync"
-
 	"github.com/gozeo/gozeo/proto"
 	"github.com/gozeo/gozeo/proto/compress"
 )
@@ -28,25 +26,25 @@ type plainStorage struct {
 // 2 KiB s2 records before loops decompressed them.
 const loopDecompressMax = 4 << 10
 
-var (
-	decompressors compress.Pool // kept across garbage collections, unlike a sync.Pool
-	scratchPool   = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-)
+// decompressors is kept across garbage collections, unlike a sync.Pool.
+var decompressors compress.Pool
 
 // decompressInto replaces data (which starts at dst[len(dst0):]) with its
 // decompressed form when it is compressed.
 func (p plainStorage) decompressInto(dst0, data []byte) ([]byte, error) {
-	rec := data[len(dst0):]
-	if !compress.IsCompressed(rec) {
+	return decompressors.DecompressTail(data, len(dst0), p.max)
+}
+
+// plainCopy returns the plain form of a record the storage owns (an
+// iterator's buffer), in a new buffer when it is compressed: the
+// storage's bytes are never overwritten.
+func (p plainStorage) plainCopy(data []byte) ([]byte, error) {
+	if !compress.IsCompressed(data) {
 		return data, nil
 	}
-	sp := scratchPool.Get().(*[]byte)
-	scratch := append((*sp)[:0], rec...)
 	d := decompressors.Decompressor()
-	out, err := d.Decompress(dst0, scratch, p.max)
+	out, err := d.Decompress(nil, data, p.max)
 	decompressors.PutDecompressor(d)
-	*sp = scratch[:0]
-	scratchPool.Put(sp)
 	return out, err
 }
 
@@ -61,13 +59,12 @@ func (p plainStorage) LoadBefore(oid proto.Oid, before proto.Tid, dst []byte) ([
 
 func (p plainStorage) TryLoadBefore(oid proto.Oid, before proto.Tid, dst []byte) ([]byte, proto.Tid, proto.Tid, error) {
 	data, start, end, err := p.Storage.TryLoadBefore(oid, before, dst)
-	if err != nil || !compress.IsCompressed(data[len(dst):]) {
-		return data, start, end, err
-	}
-	if len(data)-len(dst) > loopDecompressMax {
+	if err == nil && len(data)-len(dst) > loopDecompressMax && compress.IsCompressed(data[len(dst):]) {
 		return dst, 0, 0, ErrWouldBlock
 	}
-	data, err = p.decompressInto(dst, data)
+	if err == nil {
+		data, err = p.decompressInto(dst, data)
+	}
 	return data, start, end, err
 }
 
@@ -82,7 +79,7 @@ func (p plainStorage) LoadSerial(oid proto.Oid, serial proto.Tid, dst []byte) ([
 func (p plainStorage) RecordIterNext(next proto.Oid, dst []byte) (proto.DataRecord, proto.Oid, bool, error) {
 	rec, n, more, err := p.Storage.RecordIterNext(next, dst)
 	if err == nil && rec.Data != nil {
-		rec.Data, err = p.decompressInto(nil, rec.Data)
+		rec.Data, err = p.plainCopy(rec.Data)
 	}
 	return rec, n, more, err
 }
@@ -110,7 +107,7 @@ type plainRecIter struct {
 func (it plainRecIter) Next() (proto.DataRecord, bool, error) {
 	rec, ok, err := it.RecordIterator.Next()
 	if ok && err == nil && rec.Data != nil {
-		rec.Data, err = it.p.decompressInto(nil, rec.Data)
+		rec.Data, err = it.p.plainCopy(rec.Data)
 	}
 	return rec, ok, err
 }

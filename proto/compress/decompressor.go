@@ -20,13 +20,37 @@ import (
 // use; its decoders are built on first use and reused after. It is not
 // safe for concurrent use.
 type Decompressor struct {
-	br   bytes.Reader
-	zr   io.ReadCloser // a klauspost zlib reader; also a zlib.Resetter
-	zdec *zstd.Decoder
+	br      bytes.Reader
+	zr      io.ReadCloser // a klauspost zlib reader; also a zlib.Resetter
+	zdec    *zstd.Decoder
+	scratch []byte // DecompressTail's copy of the compressed record
 }
 
 // NewDecompressor returns a ready Decompressor (the same as new(Decompressor)).
 func NewDecompressor() *Decompressor { return new(Decompressor) }
+
+// maxScratch is the largest scratch buffer a Decompressor keeps between
+// calls.
+const maxScratch = 1 << 20
+
+// DecompressTail replaces buf[from:], a stored record, with its plain
+// form and returns the result (buf itself when the record is plain). It
+// is Decompress for a record that already sits at the end of the buffer
+// its plain form goes to, as a load reply or a cache hit does: the
+// compressed bytes are copied aside into a buffer the Decompressor keeps,
+// so nothing is allocated in steady state. On error buf[:from] is
+// returned.
+func (d *Decompressor) DecompressTail(buf []byte, from, maxSize int) ([]byte, error) {
+	if !IsCompressed(buf[from:]) {
+		return buf, nil
+	}
+	d.scratch = append(d.scratch[:0], buf[from:]...)
+	out, err := d.Decompress(buf[:from], d.scratch, maxSize)
+	if cap(d.scratch) > maxScratch {
+		d.scratch = nil
+	}
+	return out, err
+}
 
 // emptyZlib is a complete zlib stream of no bytes, used to build the reader
 // before the first real record.

@@ -26,11 +26,14 @@ type Pool struct {
 
 const numCodecs = int(S2) + 1
 
+// defaultPoolMax is a Pool's bound when Max is zero.
+var defaultPoolMax = 4 * runtime.GOMAXPROCS(0)
+
 func (p *Pool) max() int {
 	if p.Max > 0 {
 		return p.Max
 	}
-	return 4 * runtime.GOMAXPROCS(0)
+	return defaultPoolMax
 }
 
 // Compressor returns a Compressor for codec c with default options.
@@ -75,4 +78,16 @@ func (p *Pool) PutDecompressor(d *Decompressor) {
 		p.decomp = append(p.decomp, d)
 	}
 	p.mu.Unlock()
+}
+
+// DecompressTail is Decompressor.DecompressTail with a pooled
+// Decompressor.
+func (p *Pool) DecompressTail(buf []byte, from, maxSize int) ([]byte, error) {
+	if !IsCompressed(buf[from:]) {
+		return buf, nil
+	}
+	d := p.Decompressor()
+	out, err := d.DecompressTail(buf, from, maxSize)
+	p.PutDecompressor(d)
+	return out, err
 }

@@ -2,6 +2,7 @@ package compress
 
 import (
 	"bytes"
+	"errors"
 	"runtime"
 	"testing"
 )
@@ -61,6 +62,45 @@ func TestPoolRoundTripNoAllocs(t *testing.T) {
 		run()
 		if n := testing.AllocsPerRun(100, run); n != 0 {
 			t.Errorf("%v: %.1f allocations per pooled round trip", c, n)
+		}
+	}
+}
+
+// TestDecompressTail: a compressed record at the end of a buffer is
+// replaced by its plain form with the prefix kept; a plain one is left as
+// it is; a corrupt one gives ErrCorrupt and the prefix back; steady state
+// allocates nothing.
+func TestDecompressTail(t *testing.T) {
+	p := &Pool{}
+	rec := bytes.Repeat([]byte("a pickle of a persistent mapping; "), 64)
+	prefix := []byte("reply header:")
+	for _, c := range []Codec{Zlib, Zstd, S2} {
+		z := NewCompressor(c, nil)
+		packed, _ := z.Compress(nil, rec)
+		buf := make([]byte, 0, 4096)
+		fill := func(tail []byte) []byte { return append(append(buf[:0], prefix...), tail...) }
+
+		out, err := p.DecompressTail(fill(packed), len(prefix), 1<<20)
+		if err != nil || !bytes.Equal(out, append(append([]byte{}, prefix...), rec...)) {
+			t.Fatalf("%v: %v, %q", c, err, out)
+		}
+		plain := fill([]byte("plain"))
+		if out, err := p.DecompressTail(plain, len(prefix), 1<<20); err != nil || &out[0] != &plain[0] || string(out) != "reply header:plain" {
+			t.Fatalf("%v: plain record: %q, %v", c, out, err)
+		}
+		bad := fill(packed[:len(packed)/2])
+		if out, err := p.DecompressTail(bad, len(prefix), 1<<20); !errors.Is(err, ErrCorrupt) || string(out) != "reply header:" {
+			t.Fatalf("%v: cut record: %q, %v", c, out, err)
+		}
+		if raceEnabled {
+			continue
+		}
+		if n := testing.AllocsPerRun(100, func() {
+			if _, err := p.DecompressTail(fill(packed), len(prefix), 1<<20); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("%v: %.1f allocations per DecompressTail", c, n)
 		}
 	}
 }
